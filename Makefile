@@ -1,0 +1,36 @@
+# Rapport: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app tracker
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint venv migrate demo clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+migrate: venv
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo --if-empty
+
+run: demo
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check tracker tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

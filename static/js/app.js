@@ -1,0 +1,52 @@
+// Progressive enhancement for Rapport. Every page works without this file.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // htmx requests carry the CSRF token in a header (CSRFProtect accepts X-CSRFToken).
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  // A second click on a submit button while the first submission is on its way does
+  // nothing; the server also ignores a repeated form through its idempotency key.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") {
+      return;
+    }
+    if (form.dataset.submitting === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+    form.querySelectorAll('button[type="submit"], button:not([type])').forEach(function (b) {
+      b.setAttribute("aria-disabled", "true");
+      b.classList.add("is-busy");
+    });
+  }, true);
+
+  function release(form) {
+    if (!form) { return; }
+    delete form.dataset.submitting;
+    form.querySelectorAll(".is-busy").forEach(function (b) {
+      b.removeAttribute("aria-disabled");
+      b.classList.remove("is-busy");
+    });
+  }
+
+  // htmx-driven forms stay on the page, so release them when the answer arrives.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    release(elt instanceof HTMLFormElement ? elt : elt.closest && elt.closest("form"));
+  });
+
+  // Pages restored from the back/forward cache get usable buttons again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll('form[data-submitting="true"]').forEach(release);
+  });
+})();

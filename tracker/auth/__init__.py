@@ -1,0 +1,5 @@
+"""Sign-in, sessions and accounts."""
+
+from tracker.auth.views import bp
+
+__all__ = ["bp"]

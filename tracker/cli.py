@@ -1,0 +1,56 @@
+"""`flask --app tracker ...` commands: demo data and accounts."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Only load when there are no people yet.")
+    @click.option("--seed", default=2026, show_default=True, help="Random seed for the data.")
+    def demo_command(if_empty: bool, seed: int) -> None:
+        """Load a believable demo organisation (safe to run again)."""
+        from tracker.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+        from tracker.models import User
+
+        people = db.session.scalar(select(func.count()).select_from(User))
+        if if_empty and people:
+            click.echo("The database already has people in it; demo data not loaded.")
+            return
+        summary = load_demo(seed=seed)
+        db.session.commit()
+        click.echo(summary)
+        click.echo(f"\nSign in at /login with any of these (password: {DEMO_PASSWORD}):")
+        for email, description in DEMO_ACCOUNTS:
+            click.echo(f"  {email:<26} {description}")
+
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True)
+    @click.option("--name", "display_name", prompt="Display name")
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        type=click.Choice(["requester", "agent", "buddy", "brm", "admin"]),
+        default=("admin",),
+        show_default=True,
+        help="Repeat for several roles.",
+    )
+    @click.password_option()
+    def create_user_command(email: str, display_name: str, roles: tuple, password: str) -> None:
+        """Create an account, by default the first administrator."""
+        from tracker.auth.services import AccountError, create_user
+        from tracker.service_requests.catalog import seed_categories
+
+        seed_categories()
+        try:
+            user = create_user(email, display_name, password, roles=set(roles) | {"requester"})
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}.")

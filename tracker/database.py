@@ -1,0 +1,71 @@
+"""Database plumbing: SQLite tuned for several workers, and a UTC timestamp type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.types import TypeDecorator
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp always handed back as an aware UTC datetime, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _wants_write_lock() -> bool:
+    """Whether a new SQLite transaction should take the write lock up front.
+
+    Pages that only read (GET/HEAD/OPTIONS) start an ordinary deferred transaction so
+    readers never wait. Everything else (form posts, CLI commands) starts with
+    BEGIN IMMEDIATE: a deferred transaction that later tries to write can fail at once
+    with "database is locked" when another worker wrote in between, whereas IMMEDIATE
+    waits its turn under busy_timeout.
+    """
+    if has_request_context():
+        return request.method not in READ_ONLY_METHODS
+    return True
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, busy timeout, foreign keys, and explicit transaction starts for SQLite."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN instead of pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

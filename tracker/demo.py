@@ -1,0 +1,351 @@
+"""A believable demo organisation: units, IT teams, people and months of requests."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tracker.auth.passwords import hash_password
+from tracker.database import utcnow
+from tracker.extensions import db
+from tracker.models import (
+    BusinessUnit,
+    EventKind,
+    ITTeam,
+    RequestEvent,
+    Role,
+    ServiceRequest,
+    Stage,
+    User,
+)
+from tracker.service_requests.catalog import seed_categories
+from tracker.service_requests.services import derive_priority
+
+DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - published demo password
+DEMO_ACCOUNTS = (
+    ("requester@example.com", "requester in Finance"),
+    ("agent@example.com", "IT agent, and IT buddy of Finance"),
+    ("brm@example.com", "business relationship manager (Finance, Sales)"),
+    ("admin@example.com", "administrator"),
+)
+
+UNITS = (
+    ("Finance", "Accounting, payroll, treasury and financial planning."),
+    ("Sales", "Account managers and the sales operations team."),
+    ("Operations", "Warehouses, logistics and facilities."),
+    ("People & Culture", "Recruiting, HR services and learning."),
+    ("Customer Care", "The contact centre and customer success team."),
+)
+
+TEAMS = (
+    ("Service Desk", "First line: questions, how-tos and quick fixes."),
+    ("Workplace & Devices", "Laptops, phones, printers and meeting rooms."),
+    ("Identity & Access", "Accounts, passwords, permissions and single sign-on."),
+    ("Business Applications", "ERP, CRM, payroll and the other business systems."),
+)
+
+CATEGORY_TEAMS = {
+    "broken": "Workplace & Devices",
+    "access": "Identity & Access",
+    "new": "Workplace & Devices",
+    "question": "Service Desk",
+    "idea": "Business Applications",
+}
+
+# (email, name, title, unit, roles)
+PEOPLE = (
+    ("requester@example.com", "Rosa Jiménez", "Accounts payable specialist", "Finance", ()),
+    ("agent@example.com", "Alex Morgan", "IT support engineer", None, ("agent", "buddy")),
+    ("brm@example.com", "Priya Natarajan", "Business relationship manager", None, ("brm",)),
+    ("admin@example.com", "Sam Okafor", "IT operations lead", None, ("agent", "admin")),
+    ("lena.fischer@example.com", "Lena Fischer", "Business relationship manager", None, ("brm",)),
+    ("tom.baker@example.com", "Tom Baker", "Service desk analyst", None, ("agent",)),
+    ("mei.chen@example.com", "Mei Chen", "Identity engineer", None, ("agent", "buddy")),
+    ("jonas.berg@example.com", "Jonas Berg", "Business systems analyst", None, ("agent", "buddy")),
+    ("aisha.khan@example.com", "Aisha Khan", "Desktop engineer", None, ("agent",)),
+    ("mark.ellis@example.com", "Mark Ellis", "Head of Finance", "Finance", ()),
+    ("nina.petrov@example.com", "Nina Petrov", "Payroll officer", "Finance", ()),
+    ("owen.hughes@example.com", "Owen Hughes", "Financial analyst", "Finance", ()),
+    ("carla.rossi@example.com", "Carla Rossi", "Sales director", "Sales", ()),
+    ("daniel.kim@example.com", "Daniel Kim", "Account manager", "Sales", ()),
+    ("fatima.zahra@example.com", "Fatima Zahra", "Sales operations analyst", "Sales", ()),
+    ("george.adams@example.com", "George Adams", "Warehouse manager", "Operations", ()),
+    ("hana.sato@example.com", "Hana Sato", "Logistics planner", "Operations", ()),
+    ("ivan.novak@example.com", "Ivan Novak", "Facilities coordinator", "Operations", ()),
+    ("julia.martin@example.com", "Julia Martin", "HR business partner", "People & Culture", ()),
+    ("kofi.mensah@example.com", "Kofi Mensah", "Recruiter", "People & Culture", ()),
+    ("laura.weiss@example.com", "Laura Weiss", "Learning coordinator", "People & Culture", ()),
+    ("miguel.santos@example.com", "Miguel Santos", "Contact centre lead", "Customer Care", ()),
+    ("noor.haddad@example.com", "Noor Haddad", "Customer advisor", "Customer Care", ()),
+    ("oliver.grant@example.com", "Oliver Grant", "Customer success manager", "Customer Care", ()),
+    ("paula.costa@example.com", "Paula Costa", "Customer advisor", "Customer Care", ()),
+)
+
+UNIT_OWNERS = {
+    # unit: (BRM e-mail, IT buddy e-mail)
+    "Finance": ("brm@example.com", "agent@example.com"),
+    "Sales": ("brm@example.com", "jonas.berg@example.com"),
+    "Operations": ("lena.fischer@example.com", "mei.chen@example.com"),
+    "People & Culture": ("lena.fischer@example.com", None),
+    "Customer Care": ("lena.fischer@example.com", "jonas.berg@example.com"),
+}
+
+TEAM_MEMBERS = {
+    "Service Desk": ("tom.baker@example.com", "agent@example.com"),
+    "Workplace & Devices": ("aisha.khan@example.com", "agent@example.com"),
+    "Identity & Access": ("mei.chen@example.com", "admin@example.com"),
+    "Business Applications": ("jonas.berg@example.com", "admin@example.com"),
+}
+
+# (title, description) per category
+REQUEST_TEXTS = {
+    "broken": (
+        ("Laptop won't turn on", "I pressed the power button this morning and nothing happens. "
+         "The charger light is on."),
+        ("Printer on 3rd floor jams every time", "Every print job jams after the first page. "
+         "I've tried the other tray too."),
+        ("Outlook keeps asking for my password", "Since yesterday Outlook pops up a password box "
+         "every few minutes, even after I type it."),
+        ("Screen flickers when docked", "My second screen flickers on and off when the laptop is "
+         "in the dock."),
+        ("Can't join video calls", "When I join a call the camera and microphone are greyed out."),
+        ("Shared drive is very slow", "Opening files on the shared drive takes over a minute."),
+        ("Payroll export fails", "The monthly payroll export stops halfway with an error message "
+         "about a missing file."),
+        ("Wi-Fi drops in meeting room B", "The Wi-Fi drops every few minutes in meeting room B. "
+         "Other rooms are fine."),
+        ("Scanner sends nothing to my e-mail", "I scan documents at the copier but never get the "
+         "e-mail with the scan."),
+        ("Customer portal shows an error", "Customers tell us the portal shows an error page when "
+         "they try to log in."),
+    ),
+    "access": (
+        ("Access to the finance reports folder", "I joined the planning team and need to open the "
+         "monthly reports folder."),
+        ("Shared mailbox for the sales team", "Please give me access to the sales@ mailbox so I "
+         "can answer customers."),
+        ("New starter needs accounts", "Our new colleague starts on Monday and needs e-mail, "
+         "laptop login and the CRM."),
+        ("Locked out of the CRM", "I typed my password wrong too many times and now I can't get in."),
+        ("Edit rights on the rota spreadsheet", "I can view the rota but need to edit it as I now "
+         "plan the shifts."),
+        ("Access to the payroll system", "I'm covering for a colleague on leave and need to see "
+         "payroll for two weeks."),
+    ),
+    "new": (
+        ("A second screen for my desk", "I work with large spreadsheets all day; a second screen "
+         "would help a lot."),
+        ("Headset for customer calls", "My headset broke; I need one that works with the phone app."),
+        ("Install the statistics software", "I need the statistics package for the quarterly "
+         "analysis."),
+        ("Mobile phone for the on-call rota", "I'm joining the on-call rota and need a work phone."),
+        ("Laptop for a new team member", "A new analyst joins next month and will need a laptop."),
+        ("Set up a meeting room screen", "The new meeting room has a screen but nothing is "
+         "connected to it."),
+    ),
+    "question": (
+        ("How do I share a large file with a customer?", "I need to send a 2 GB video to a "
+         "customer. What's the right way?"),
+        ("Is it safe to use my own phone for e-mail?", "Can I read work e-mail on my personal "
+         "phone, and what do I need to do?"),
+        ("Where do I find the expense template?", "I can't find the new expense claim template."),
+        ("How do I set an out-of-office reply?", "I'm going on leave and want an automatic reply."),
+        ("Can we record our team meetings?", "We'd like to record meetings for colleagues in "
+         "other time zones. Is that allowed?"),
+    ),
+    "idea": (
+        ("Automatic reminders for unpaid invoices", "We chase unpaid invoices by hand every week; "
+         "automatic reminders would save hours."),
+        ("One place for all customer contracts", "Contracts are spread over three drives and "
+         "e-mails. Could we have one place?"),
+        ("Self-service password reset", "Many of us get locked out; being able to reset it "
+         "ourselves would help."),
+        ("Digital onboarding checklist", "New starters get paper checklists; a shared digital one "
+         "would be easier to follow."),
+        ("Dashboard of warehouse stock levels", "We'd like a simple screen that shows stock "
+         "levels per site."),
+    ),
+}
+
+STAFF_REPLIES = (
+    "Thanks for letting us know. I'm looking into it now.",
+    "I've had a look. Could you tell me when this started and whether anything changed?",
+    "I've made a change on our side. Could you try again and tell me if it works?",
+    "We've ordered what's needed; it should arrive within a few days.",
+    "I've passed this to a colleague who knows this system best; they'll be in touch today.",
+    "Good news: this should be sorted now. Let us know if anything is still off.",
+)
+REQUESTER_REPLIES = (
+    "Thanks! It started yesterday afternoon, nothing changed on my side.",
+    "I tried again and it still does the same thing.",
+    "That worked, thank you so much!",
+    "Here are the details you asked for: it's the laptop with the sticker IT-2231.",
+    "Sure, I'm at my desk all afternoon if you want to come by.",
+)
+INTERNAL_NOTES = (
+    "Known issue with the last update; workaround in the team notes.",
+    "Checked the logs: the account was locked by repeated sign-in attempts.",
+    "Waiting for the supplier to confirm delivery date.",
+    "Needs approval from the unit head before we grant this.",
+)
+
+# Share of requests per stage, older requests more likely finished.
+STAGE_WEIGHTS_RECENT = {
+    Stage.NEW: 30, Stage.TRIAGED: 15, Stage.IN_PROGRESS: 25,
+    Stage.WAITING_ON_REQUESTER: 10, Stage.RESOLVED: 15, Stage.CLOSED: 5,
+}
+STAGE_WEIGHTS_OLDER = {
+    Stage.NEW: 2, Stage.TRIAGED: 3, Stage.IN_PROGRESS: 8,
+    Stage.WAITING_ON_REQUESTER: 4, Stage.RESOLVED: 13, Stage.CLOSED: 70,
+}
+
+REQUEST_COUNT = 180
+
+
+def load_demo(seed: int = 2026) -> str:
+    """Create the demo organisation unless it is already there; returns a summary."""
+    categories = {c.slug: c for c in seed_categories()}
+    if db.session.scalar(select(User).where(User.email == "admin@example.com")):
+        return "Demo data is already loaded."
+    rng = random.Random(seed)
+    now = utcnow()
+
+    units = {name: BusinessUnit(name=name, description=text) for name, text in UNITS}
+    teams = {name: ITTeam(name=name, description=text) for name, text in TEAMS}
+    db.session.add_all([*units.values(), *teams.values()])
+
+    password_hash = hash_password(DEMO_PASSWORD)
+    people: dict[str, User] = {}
+    for email, name, title, unit, roles in PEOPLE:
+        person = User(
+            email=email,
+            display_name=name,
+            job_title=title,
+            phone=f"+44 20 7946 0{rng.randint(100, 999)}",
+            password_hash=password_hash,
+            business_unit=units[unit] if unit else None,
+            created_at=now - timedelta(days=200),
+        )
+        person.set_roles({Role.REQUESTER, *roles})
+        people[email] = person
+        db.session.add(person)
+    db.session.flush()
+
+    for unit_name, (brm, buddy) in UNIT_OWNERS.items():
+        units[unit_name].brm = people[brm]
+        units[unit_name].it_buddy = people[buddy] if buddy else None
+    # A personal buddy overrides the unit's: the Head of Finance has the admin.
+    people["mark.ellis@example.com"].it_buddy = people["admin@example.com"]
+    for team_name, members in TEAM_MEMBERS.items():
+        teams[team_name].members = [people[email] for email in members]
+    for slug, team_name in CATEGORY_TEAMS.items():
+        categories[slug].default_team = teams[team_name]
+    db.session.flush()
+
+    requesters = [p for p in people.values() if p.business_unit is not None]
+    staff = [p for p in people.values() if p.is_staff]
+    requests = [
+        _demo_request(rng, now, categories, requesters, staff, teams, people)
+        for _ in range(REQUEST_COUNT)
+    ]
+    # Rosa (the demo requester) always has something in every state to look at.
+    rosa = people["requester@example.com"]
+    for stage in Stage:
+        requests.append(
+            _demo_request(rng, now, categories, [rosa], staff, teams, people, stage=stage)
+        )
+    db.session.flush()
+    return (
+        f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people "
+        f"and {len(requests)} requests."
+    )
+
+
+def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=None):
+    slug = rng.choices(list(REQUEST_TEXTS), weights=[40, 20, 15, 15, 10])[0]
+    title, description = rng.choice(REQUEST_TEXTS[slug])
+    requester = rng.choice(requesters)
+    age = timedelta(minutes=rng.randint(20, 120 * 24 * 60))
+    if stage is None:
+        weights = STAGE_WEIGHTS_RECENT if age < timedelta(days=7) else STAGE_WEIGHTS_OLDER
+        stage = rng.choices(list(weights), weights=list(weights.values()))[0]
+    created = now - age
+    impact = rng.choices(["just_me", "my_team", "whole_unit"], weights=[60, 30, 10])[0]
+    urgency = rng.choices(["workaround", "slowed", "blocked"], weights=[35, 45, 20])[0]
+    category = categories[slug]
+    team = category.default_team or teams["Service Desk"]
+    assignee = None
+    if stage is not Stage.NEW:
+        members = [m for m in team.members] or staff
+        assignee = rng.choice(members)
+    sr = ServiceRequest(
+        title=title,
+        description=description,
+        category=category,
+        requester=requester,
+        business_unit=requester.business_unit,
+        impact=impact,
+        urgency=urgency,
+        priority=derive_priority(impact, urgency),
+        stage=stage.value,
+        team=team,
+        assignee=assignee,
+        created_at=created,
+        updated_at=created,
+        last_activity_at=created,
+    )
+    db.session.add(sr)
+    _demo_timeline(rng, sr, stage, requester, assignee, created, now)
+    return sr
+
+
+def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
+    """Events that tell a coherent story up to the request's current stage."""
+    span = now - created
+    moments = sorted(created + span * rng.uniform(0.05, 0.95) for _ in range(6))
+    events = [RequestEvent(actor=requester, kind=EventKind.CREATED.value, created_at=created)]
+
+    def add(at, **fields):
+        events.append(RequestEvent(created_at=at, **fields))
+
+    path = {
+        Stage.NEW: [],
+        Stage.TRIAGED: [Stage.TRIAGED],
+        Stage.IN_PROGRESS: [Stage.TRIAGED, Stage.IN_PROGRESS],
+        Stage.WAITING_ON_REQUESTER: [Stage.IN_PROGRESS, Stage.WAITING_ON_REQUESTER],
+        Stage.RESOLVED: [Stage.IN_PROGRESS, Stage.RESOLVED],
+        Stage.CLOSED: [Stage.IN_PROGRESS, Stage.RESOLVED, Stage.CLOSED],
+    }[stage]
+    previous = Stage.NEW
+    step = 0
+    if path and assignee is not None:
+        add(moments[0], actor=assignee, kind=EventKind.COMMENT.value,
+            body=rng.choice(STAFF_REPLIES[:3]))
+        sr.first_response_at = moments[0]
+        if rng.random() < 0.4:
+            add(moments[0], actor=assignee, kind=EventKind.NOTE.value, internal=True,
+                body=rng.choice(INTERNAL_NOTES))
+    for target in path:
+        step += 1
+        at = moments[min(step, len(moments) - 1)]
+        actor = requester if target is Stage.CLOSED else assignee
+        if target is Stage.WAITING_ON_REQUESTER:
+            add(at, actor=assignee, kind=EventKind.COMMENT.value, body=STAFF_REPLIES[1])
+        if target is Stage.RESOLVED:
+            add(at, actor=assignee, kind=EventKind.COMMENT.value, body=STAFF_REPLIES[5])
+            sr.resolved_at = at
+        if target is Stage.CLOSED:
+            add(at, actor=requester, kind=EventKind.COMMENT.value, body=REQUESTER_REPLIES[2])
+            add(at, actor=requester, kind=EventKind.CONFIRMED.value)
+            sr.closed_at = at
+        if target is Stage.IN_PROGRESS and rng.random() < 0.5:
+            add(at, actor=requester, kind=EventKind.COMMENT.value,
+                body=rng.choice(REQUESTER_REPLIES[:2] + REQUESTER_REPLIES[3:]))
+        add(at, actor=actor, kind=EventKind.STAGE.value,
+            old_value=previous.value, new_value=target.value)
+        previous = target
+    sr.events = events
+    sr.last_activity_at = max(e.created_at for e in events if not e.internal)
+    sr.updated_at = max(e.created_at for e in events)

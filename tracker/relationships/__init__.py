@@ -1,0 +1,1 @@
+"""Business units, BRMs and IT buddies."""

@@ -1,0 +1,143 @@
+"""Forms for filing and following a request, in the requester's words."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from tracker.models import Impact, Stage, Urgency
+
+IMPACT_CHOICES = [
+    (Impact.JUST_ME.value, "Just me"),
+    (Impact.MY_TEAM.value, "My team"),
+    (Impact.WHOLE_UNIT.value, "The whole unit, or our customers"),
+]
+URGENCY_CHOICES = [
+    (Urgency.WORKAROUND.value, "I can work around it"),
+    (Urgency.SLOWED.value, "It slows me down"),
+    (Urgency.BLOCKED.value, "I can't work"),
+]
+
+_KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+TITLE_MAX = 200
+BODY_MAX = 20_000
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(FlaskForm):
+    """A form that carries a one-time key, so submitting it twice acts once."""
+
+    idempotency_key = HiddenField()
+
+    def prepare_key(self) -> None:
+        """Give a freshly shown form its key; keep the key of a re-shown one."""
+        if not _KEY_PATTERN.match(self.idempotency_key.data or ""):
+            self.idempotency_key.data = new_idempotency_key()
+
+    def submitted_key(self) -> str | None:
+        key = self.idempotency_key.data or ""
+        return key if _KEY_PATTERN.match(key) else None
+
+
+def _not_blank(message: str):
+    def check(_form, field):
+        if not (field.data or "").strip():
+            raise ValidationError(message)
+
+    return check
+
+
+class NewRequestForm(IdempotentForm):
+    category = RadioField(
+        "What do you need help with?",
+        choices=[],
+        validators=[InputRequired("Please choose what kind of help you need.")],
+    )
+    title = StringField(
+        "In a few words, what is it about?",
+        validators=[
+            _not_blank("Please give your request a short title."),
+            Length(max=TITLE_MAX, message=f"Please keep the title under {TITLE_MAX} characters."),
+        ],
+    )
+    description = TextAreaField(
+        "Tell us more, in your own words",
+        validators=[
+            _not_blank("Please tell us a little more, so we can help."),
+            Length(max=BODY_MAX, message="That's a lot of text. Please shorten it a little."),
+        ],
+    )
+    impact = RadioField(
+        "Who is affected?",
+        choices=IMPACT_CHOICES,
+        validators=[InputRequired("Please tell us who is affected.")],
+    )
+    urgency = RadioField(
+        "How much is it holding you back?",
+        choices=URGENCY_CHOICES,
+        validators=[InputRequired("Please tell us how much this is holding you back.")],
+    )
+
+    def set_categories(self, categories) -> None:
+        self.category.choices = [(c.slug, c.name) for c in categories]
+        self._category_hints = {c.slug: c.hint for c in categories}
+
+    def hint_for(self, slug: str) -> str:
+        return getattr(self, "_category_hints", {}).get(slug, "")
+
+
+class CommentForm(IdempotentForm):
+    body = TextAreaField(
+        "Your message",
+        validators=[
+            _not_blank("Please write a message before sending."),
+            Length(max=BODY_MAX, message="That's a lot of text. Please shorten it a little."),
+        ],
+    )
+    visibility = SelectField(
+        "Who sees it",
+        choices=[("public", "Reply to the requester"), ("internal", "Internal note (IT only)")],
+        default="public",
+    )
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        "What is still not working?",
+        validators=[
+            DataRequired("Please tell us what is still not working."),
+            Length(max=BODY_MAX, message="That's a lot of text. Please shorten it a little."),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only a CSRF token: "yes, this fixed it"."""
+
+
+class StageForm(FlaskForm):
+    stage = SelectField("Move to", choices=[(s.value, s.staff_label) for s in Stage])
+    note = TextAreaField(
+        "Note for the timeline (optional)",
+        validators=[Length(max=BODY_MAX, message="Please keep the note shorter.")],
+    )
+
+
+class StaffFilterForm(FlaskForm):
+    """The stage filter on the staff list (a GET form, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    stage = SelectField(
+        "Stage",
+        choices=[("open", "All open"), *[(s.value, s.staff_label) for s in Stage], ("all", "All")],
+        default="open",
+    )

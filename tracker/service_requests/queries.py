@@ -1,0 +1,93 @@
+"""Planned reads for request pages: each runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from tracker.extensions import db
+from tracker.models import RequestEvent, ServiceRequest, Stage, User
+from tracker.models.requests import OPEN_STAGES, parse_reference
+from tracker.service_requests.policies import can_see_internal, can_view
+
+
+def load_request_or_404(reference: str) -> ServiceRequest:
+    """The request behind a reference, if the current user may see it; 404 otherwise."""
+    request_id = parse_reference(reference)
+    if request_id is None:
+        abort(404)
+    service_request = db.session.scalar(
+        select(ServiceRequest)
+        .options(
+            joinedload(ServiceRequest.category),
+            joinedload(ServiceRequest.requester).joinedload(User.business_unit),
+            joinedload(ServiceRequest.assignee),
+            joinedload(ServiceRequest.team),
+            joinedload(ServiceRequest.business_unit),
+        )
+        .where(ServiceRequest.id == request_id)
+    )
+    if service_request is None or not can_view(current_user, service_request):
+        abort(404)
+    return service_request
+
+
+def timeline_for(service_request: ServiceRequest, user: User) -> list[RequestEvent]:
+    """The events this person may see, oldest first, with their authors."""
+    query = (
+        select(RequestEvent)
+        .options(joinedload(RequestEvent.actor))
+        .where(RequestEvent.request_id == service_request.id)
+        .order_by(RequestEvent.created_at, RequestEvent.id)
+    )
+    if not can_see_internal(user):
+        query = query.where(RequestEvent.internal.is_(False))
+    return list(db.session.scalars(query))
+
+
+def _with_list_columns(query: Select) -> Select:
+    return query.options(
+        joinedload(ServiceRequest.category),
+        joinedload(ServiceRequest.requester),
+        joinedload(ServiceRequest.assignee),
+        joinedload(ServiceRequest.business_unit),
+    )
+
+
+def my_requests_query(user: User) -> Select:
+    """A person's own requests, newest first."""
+    return _with_list_columns(
+        select(ServiceRequest)
+        .where(ServiceRequest.requester_id == user.id)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+    )
+
+
+def my_open_requests(user: User, limit: int) -> list[ServiceRequest]:
+    """A person's requests still in progress, most recently active first."""
+    query = _with_list_columns(
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.requester_id == user.id,
+            ServiceRequest.stage.in_([s.value for s in OPEN_STAGES | {Stage.RESOLVED}]),
+        )
+        .order_by(ServiceRequest.last_activity_at.desc(), ServiceRequest.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def staff_requests_query(stage_filter: str) -> Select:
+    """Every request for IT staff, filtered by stage, most urgent and oldest first."""
+    query = select(ServiceRequest)
+    if stage_filter == "open":
+        query = query.where(ServiceRequest.stage.in_([s.value for s in OPEN_STAGES]))
+    elif stage_filter in {s.value for s in Stage}:
+        query = query.where(ServiceRequest.stage == stage_filter)
+    return _with_list_columns(
+        query.order_by(
+            ServiceRequest.priority, ServiceRequest.created_at, ServiceRequest.id
+        )
+    )

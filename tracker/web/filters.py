@@ -1,0 +1,54 @@
+"""Template filters and globals: times, stages, priorities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import humanize
+from flask import Flask
+
+from tracker.database import utcnow
+from tracker.models.requests import Stage, format_reference
+
+PRIORITY_LABELS = {1: "P1 · Critical", 2: "P2 · High", 3: "P3 · Medium", 4: "P4 · Low"}
+
+
+def ago(value: datetime | None) -> str:
+    """'3 hours ago' for a past moment."""
+    if value is None:
+        return ""
+    return humanize.naturaltime(utcnow() - value)
+
+
+def exact_time(value: datetime | None) -> str:
+    """A full timestamp for tooltips and datetime attributes (UTC)."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def requester_status(stage: str) -> str:
+    return Stage(stage).requester_label
+
+
+def staff_stage(stage: str) -> str:
+    return Stage(stage).staff_label
+
+
+def priority_label(priority: int) -> str:
+    return PRIORITY_LABELS.get(priority, f"P{priority}")
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(ago)
+    app.add_template_filter(exact_time)
+    app.add_template_filter(iso)
+    app.add_template_filter(requester_status)
+    app.add_template_filter(staff_stage)
+    app.add_template_filter(priority_label)
+    app.add_template_filter(format_reference, "reference")
+    app.add_template_global(datetime, "datetime")
