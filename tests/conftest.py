@@ -35,6 +35,8 @@ class RapportClient(FlaskClient):
         return match.group(1)
 
     def login(self, email: str, password: str = Factory.PASSWORD, **extra):
+        """Sign in as `email`, starting from a new browser session."""
+        self.delete_cookie("session")
         token = self.csrf_token("/login")
         return self.post(
             "/login", data={"email": email, "password": password, "csrf_token": token, **extra}

@@ -53,7 +53,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
     business_unit: Mapped[BusinessUnit | None] = relationship(
         foreign_keys=[business_unit_id], back_populates="members"

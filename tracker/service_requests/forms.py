@@ -7,19 +7,20 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from tracker.models import Impact, Stage, Urgency
 
 IMPACT_CHOICES = [
-    (Impact.JUST_ME.value, "Just me"),
-    (Impact.MY_TEAM.value, "My team"),
-    (Impact.WHOLE_UNIT.value, "The whole unit, or our customers"),
+    SelectChoice(Impact.JUST_ME.value, "Just me"),
+    SelectChoice(Impact.MY_TEAM.value, "My team"),
+    SelectChoice(Impact.WHOLE_UNIT.value, "The whole unit, or our customers"),
 ]
 URGENCY_CHOICES = [
-    (Urgency.WORKAROUND.value, "I can work around it"),
-    (Urgency.SLOWED.value, "It slows me down"),
-    (Urgency.BLOCKED.value, "I can't work"),
+    SelectChoice(Urgency.WORKAROUND.value, "I can work around it"),
+    SelectChoice(Urgency.SLOWED.value, "It slows me down"),
+    SelectChoice(Urgency.BLOCKED.value, "I can't work"),
 ]
 
 _KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -86,7 +87,7 @@ class NewRequestForm(IdempotentForm):
     )
 
     def set_categories(self, categories) -> None:
-        self.category.choices = [(c.slug, c.name) for c in categories]
+        self.category.choices = [SelectChoice(c.slug, c.name) for c in categories]
         self._category_hints = {c.slug: c.hint for c in categories}
 
     def hint_for(self, slug: str) -> str:
@@ -103,7 +104,10 @@ class CommentForm(IdempotentForm):
     )
     visibility = SelectField(
         "Who sees it",
-        choices=[("public", "Reply to the requester"), ("internal", "Internal note (IT only)")],
+        choices=[
+            SelectChoice("public", "Reply to the requester"),
+            SelectChoice("internal", "Internal note (IT only)"),
+        ],
         default="public",
     )
 
@@ -123,7 +127,7 @@ class ConfirmForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("Move to", choices=[(s.value, s.staff_label) for s in Stage])
+    stage = SelectField("Move to", choices=[SelectChoice(s.value, s.staff_label) for s in Stage])
     note = TextAreaField(
         "Note for the timeline (optional)",
         validators=[Length(max=BODY_MAX, message="Please keep the note shorter.")],
@@ -138,6 +142,10 @@ class StaffFilterForm(FlaskForm):
 
     stage = SelectField(
         "Stage",
-        choices=[("open", "All open"), *[(s.value, s.staff_label) for s in Stage], ("all", "All")],
+        choices=[
+            SelectChoice("open", "All open"),
+            *[SelectChoice(s.value, s.staff_label) for s in Stage],
+            SelectChoice("all", "All"),
+        ],
         default="open",
     )

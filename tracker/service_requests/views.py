@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from tracker.extensions import db
 from tracker.models import Category
@@ -107,7 +108,8 @@ def _detail_context(service_request, **forms) -> dict:
     comment_form.prepare_key()
     stage_form = forms.get("stage_form") or StageForm(formdata=None)
     stage_form.stage.choices = [
-        (stage.value, stage.staff_label) for stage in services.allowed_stage_moves(service_request)
+        SelectChoice(stage.value, stage.staff_label)
+        for stage in services.allowed_stage_moves(service_request)
     ]
     return {
         "req": service_request,
@@ -220,7 +222,9 @@ def change_stage(reference: str):
     status = 422
     if form.validate_on_submit():
         try:
-            services.move_stage(service_request, current_user, form.stage.data, note=form.note.data)
+            services.move_stage(
+                service_request, current_user, form.stage.data, note=form.note.data or ""
+            )
         except services.RequestRuleError as exc:
             db.session.rollback()
             form.stage.errors = [str(exc)]
