@@ -322,7 +322,7 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
     step = 0
     if path and assignee is not None:
         add(moments[0], actor=assignee, kind=EventKind.COMMENT.value,
-            body=rng.choice(STAFF_REPLIES[:3]))
+            body=rng.choice(STAFF_REPLIES[:2]))
         sr.first_response_at = moments[0]
         if rng.random() < 0.4:
             add(moments[0], actor=assignee, kind=EventKind.NOTE.value, internal=True,

@@ -76,6 +76,17 @@ def test_unknown_stage_is_a_form_error(app, client, make):
     assert _fresh(app, sr).stage == Stage.NEW
 
 
+def test_moving_without_choosing_a_stage_says_so(app, client, make):
+    sr = make.request(make.requester())
+    client.login(make.agent().email)
+    response = client.form_post(f"/requests/{sr.reference}/stage", {"stage": ""})
+    assert response.status_code == 422
+    text = visible_text(response.get_data(as_text=True))
+    assert "Please choose a stage." in text
+    assert "Not a valid choice" not in text
+    assert _fresh(app, sr).stage == Stage.NEW
+
+
 def test_the_stage_menu_offers_only_sensible_moves(client, make):
     sr = make.request(make.requester(), stage=Stage.WAITING_ON_REQUESTER)
     client.login(make.agent().email)

@@ -127,7 +127,14 @@ class ConfirmForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("Move to", choices=[SelectChoice(s.value, s.staff_label) for s in Stage])
+    stage = SelectField(
+        "Move to",
+        choices=[
+            SelectChoice("", "Choose a stage…"),
+            *(SelectChoice(s.value, s.staff_label) for s in Stage),
+        ],
+        validators=[DataRequired("Please choose a stage.")],
+    )
     note = TextAreaField(
         "Note for the timeline (optional)",
         validators=[Length(max=BODY_MAX, message="Please keep the note shorter.")],

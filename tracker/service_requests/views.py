@@ -107,10 +107,11 @@ def _detail_context(service_request, **forms) -> dict:
     comment_form = forms.get("comment_form") or CommentForm(formdata=None)
     comment_form.prepare_key()
     stage_form = forms.get("stage_form") or StageForm(formdata=None)
+    moves = services.allowed_stage_moves(service_request)
     stage_form.stage.choices = [
-        SelectChoice(stage.value, stage.staff_label)
-        for stage in services.allowed_stage_moves(service_request)
-    ]
+        SelectChoice("", "Choose a stage…"),
+        *(SelectChoice(stage.value, stage.staff_label) for stage in moves),
+    ] if moves else []
     return {
         "req": service_request,
         "events": timeline_for(service_request, current_user),
