@@ -128,7 +128,8 @@ REQUEST_TEXTS = {
          "can answer customers."),
         ("New starter needs accounts", "Our new colleague starts on Monday and needs e-mail, "
          "laptop login and the CRM."),
-        ("Locked out of the CRM", "I typed my password wrong too many times and now I can't get in."),
+        ("Locked out of the CRM", "I typed my password wrong too many times and now I can't "
+         "get in."),
         ("Edit rights on the rota spreadsheet", "I can view the rota but need to edit it as I now "
          "plan the shifts."),
         ("Access to the payroll system", "I'm covering for a colleague on leave and need to see "
@@ -137,10 +138,12 @@ REQUEST_TEXTS = {
     "new": (
         ("A second screen for my desk", "I work with large spreadsheets all day; a second screen "
          "would help a lot."),
-        ("Headset for customer calls", "My headset broke; I need one that works with the phone app."),
+        ("Headset for customer calls", "My headset broke; I need one that works with the "
+         "phone app."),
         ("Install the statistics software", "I need the statistics package for the quarterly "
          "analysis."),
-        ("Mobile phone for the on-call rota", "I'm joining the on-call rota and need a work phone."),
+        ("Mobile phone for the on-call rota", "I'm joining the on-call rota and need a "
+         "work phone."),
         ("Laptop for a new team member", "A new analyst joins next month and will need a laptop."),
         ("Set up a meeting room screen", "The new meeting room has a screen but nothing is "
          "connected to it."),
@@ -319,7 +322,6 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
         Stage.CLOSED: [Stage.IN_PROGRESS, Stage.RESOLVED, Stage.CLOSED],
     }[stage]
     previous = Stage.NEW
-    step = 0
     if path and assignee is not None:
         add(moments[0], actor=assignee, kind=EventKind.COMMENT.value,
             body=rng.choice(STAFF_REPLIES[:2]))
@@ -327,8 +329,7 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
         if rng.random() < 0.4:
             add(moments[0], actor=assignee, kind=EventKind.NOTE.value, internal=True,
                 body=rng.choice(INTERNAL_NOTES))
-    for target in path:
-        step += 1
+    for step, target in enumerate(path, start=1):
         at = moments[min(step, len(moments) - 1)]
         actor = requester if target is Stage.CLOSED else assignee
         if target is Stage.WAITING_ON_REQUESTER:

@@ -17,8 +17,8 @@ from tracker.service_requests.forms import (
     ConfirmForm,
     NewRequestForm,
     ReopenForm,
-    StageForm,
     StaffFilterForm,
+    StageForm,
 )
 from tracker.service_requests.policies import (
     can_change_stage,
@@ -167,9 +167,9 @@ def add_comment(reference: str):
             if wants_fragment():
                 return _render_detail(service_request, block="conversation")
             flash("Your message was added." if not internal else "Note added.", "success")
+            anchor = f"event-{event.id}"
             return redirect(
-                url_for(".detail", reference=service_request.reference, _anchor=f"event-{event.id}"),
-                303,
+                url_for(".detail", reference=service_request.reference, _anchor=anchor), 303
             )
     return _render_detail(service_request, status=422, block="conversation", comment_form=form)
 
