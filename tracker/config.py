@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,15 +15,15 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable instance."""
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
     if not value:
         return default
     try:
@@ -47,13 +48,14 @@ def local_secret_key(instance_path: str) -> str:
 class Config:
     """Settings for a running instance; every value can come from the environment."""
 
-    def __init__(self, instance_path: str) -> None:
-        self.RAPPORT_ENV = os.environ.get("RAPPORT_ENV", "development").strip().lower()
+    def __init__(self, instance_path: str, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.RAPPORT_ENV = env.get("RAPPORT_ENV", "development").strip().lower()
         if self.RAPPORT_ENV not in ENVIRONMENTS:
             raise ConfigError(
                 f"RAPPORT_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.RAPPORT_ENV!r}"
             )
-        secret = os.environ.get("SECRET_KEY", "").strip()
+        secret = env.get("SECRET_KEY", "").strip()
         if not secret:
             if self.RAPPORT_ENV == "production":
                 raise ConfigError(
@@ -65,44 +67,47 @@ class Config:
         self.SECRET_KEY = secret
         default_db = "sqlite:///" + str(Path(instance_path) / "rapport.sqlite3")
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            os.environ.get("DATABASE_URL", "").strip() or default_db
+            env.get("DATABASE_URL", "").strip() or default_db
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
-        self.SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip() or None
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI, env)
+        self.SENTRY_DSN = env.get("SENTRY_DSN", "").strip() or None
         self.SENTRY_TRACES_SAMPLE_RATE = float(
-            os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0
+            env.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0
         )
-        self.RAPPORT_PAGE_SIZE = _env_int("RAPPORT_PAGE_SIZE", 20)
-        self.RAPPORT_ORGANISATION = os.environ.get("RAPPORT_ORGANISATION", "Example Ltd")
+        self.RAPPORT_PAGE_SIZE = _env_int(env, "RAPPORT_PAGE_SIZE", 20)
+        self.RAPPORT_ORGANISATION = env.get("RAPPORT_ORGANISATION", "Example Ltd")
         # Session cookie: never readable from scripts, not sent on cross-site posts, and
         # only over HTTPS unless the app runs in debug (the local `make run`).
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
-        secure = os.environ.get("RAPPORT_SECURE_COOKIES")
+        secure = env.get("RAPPORT_SECURE_COOKIES")
         self.RAPPORT_SECURE_COOKIES = None if not secure else _env_bool(
-            "RAPPORT_SECURE_COOKIES", True
+            env, "RAPPORT_SECURE_COOKIES", True
         )
         self.PERMANENT_SESSION_LIFETIME = timedelta(
-            hours=_env_int("RAPPORT_SESSION_HOURS", 12)
+            hours=_env_int(env, "RAPPORT_SESSION_HOURS", 12)
         )
-        self.WTF_CSRF_TIME_LIMIT = _env_int("RAPPORT_CSRF_SECONDS", 8 * 3600)
-        self.MAX_CONTENT_LENGTH = _env_int("RAPPORT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
+        self.WTF_CSRF_TIME_LIMIT = _env_int(env, "RAPPORT_CSRF_SECONDS", 8 * 3600)
+        self.MAX_CONTENT_LENGTH = _env_int(env, "RAPPORT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
         self.TESTING = False
 
 
 class TestConfig(Config):
     """Settings for the test suite: a throwaway database and deterministic secrets."""
 
+    __test__ = False  # not a test class, whatever pytest's name rules say
+
     def __init__(self, instance_path: str, database_url: str) -> None:
-        os.environ.setdefault("RAPPORT_ENV", "testing")
-        super().__init__(instance_path)
-        self.RAPPORT_ENV = "testing"
+        environ = {
+            **os.environ,
+            "RAPPORT_ENV": "testing",
+            "SECRET_KEY": "test-secret-key",  # fixed key for the test suite only
+            "DATABASE_URL": database_url,
+        }
+        super().__init__(instance_path, environ)
         self.TESTING = True
-        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - fixed key for the test suite only
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
-        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.RAPPORT_SECURE_COOKIES = False
         self.SENTRY_DSN = None
         self.RAPPORT_PAGE_SIZE = 10
@@ -116,13 +121,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, env: Mapping[str, str]) -> dict:
     """Engine settings per backend: a checked pool for PostgreSQL, a patient SQLite."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {
         "pool_pre_ping": True,
-        "pool_size": _env_int("RAPPORT_DB_POOL_SIZE", 5),
-        "max_overflow": _env_int("RAPPORT_DB_MAX_OVERFLOW", 10),
-        "pool_timeout": _env_int("RAPPORT_DB_POOL_TIMEOUT", 10),
+        "pool_size": _env_int(env, "RAPPORT_DB_POOL_SIZE", 5),
+        "max_overflow": _env_int(env, "RAPPORT_DB_MAX_OVERFLOW", 10),
+        "pool_timeout": _env_int(env, "RAPPORT_DB_POOL_TIMEOUT", 10),
     }
