@@ -21,6 +21,7 @@ from tracker import create_app
 from tracker.config import TestConfig
 from tracker.extensions import db
 from tracker.service_requests.catalog import seed_categories
+from tracker.service_requests.sla import seed_sla_defaults
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -108,6 +109,7 @@ def clean_db(app):
     with app.app_context():
         _clean_database()
         seed_categories()
+        seed_sla_defaults()
         db.session.commit()
         db.session.remove()
     yield

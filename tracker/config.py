@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -76,6 +77,15 @@ class Config:
         )
         self.RAPPORT_PAGE_SIZE = _env_int(env, "RAPPORT_PAGE_SIZE", 20)
         self.RAPPORT_ORGANISATION = env.get("RAPPORT_ORGANISATION", "Example Ltd")
+        self.RAPPORT_TIMEZONE = env.get("RAPPORT_TIMEZONE", "").strip() or "UTC"
+        try:
+            ZoneInfo(self.RAPPORT_TIMEZONE)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"RAPPORT_TIMEZONE must be a time zone name such as Europe/London, "
+                f"got {self.RAPPORT_TIMEZONE!r}"
+            ) from exc
+        self.RAPPORT_BOARD_REFRESH_SECONDS = _env_int(env, "RAPPORT_BOARD_REFRESH_SECONDS", 20)
         # Session cookie: never readable from scripts, not sent on cross-site posts, and
         # only over HTTPS unless the app runs in debug (the local `make run`).
         self.SESSION_COOKIE_HTTPONLY = True

@@ -20,6 +20,7 @@ from tracker.models import (
     Stage,
     User,
 )
+from tracker.service_requests import sla
 from tracker.service_requests.catalog import seed_categories
 from tracker.service_requests.services import derive_priority
 
@@ -194,15 +195,12 @@ INTERNAL_NOTES = (
     "Needs approval from the unit head before we grant this.",
 )
 
-# Share of requests per stage, older requests more likely finished.
-STAGE_WEIGHTS_RECENT = {
-    Stage.NEW: 30, Stage.TRIAGED: 15, Stage.IN_PROGRESS: 25,
-    Stage.WAITING_ON_REQUESTER: 10, Stage.RESOLVED: 15, Stage.CLOSED: 5,
+# Share of requests per stage: most history is closed, a healthy queue is open.
+STAGE_WEIGHTS = {
+    Stage.NEW: 9, Stage.TRIAGED: 6, Stage.IN_PROGRESS: 12,
+    Stage.WAITING_ON_REQUESTER: 5, Stage.RESOLVED: 8, Stage.CLOSED: 60,
 }
-STAGE_WEIGHTS_OLDER = {
-    Stage.NEW: 2, Stage.TRIAGED: 3, Stage.IN_PROGRESS: 8,
-    Stage.WAITING_ON_REQUESTER: 4, Stage.RESOLVED: 13, Stage.CLOSED: 70,
-}
+OPEN_STAGES = (Stage.NEW, Stage.TRIAGED, Stage.IN_PROGRESS, Stage.WAITING_ON_REQUESTER)
 
 REQUEST_COUNT = 180
 
@@ -210,6 +208,7 @@ REQUEST_COUNT = 180
 def load_demo(seed: int = 2026) -> str:
     """Create the demo organisation unless it is already there; returns a summary."""
     categories = {c.slug: c for c in seed_categories()}
+    sla.seed_sla_defaults()
     if db.session.scalar(select(User).where(User.email == "admin@example.com")):
         return "Demo data is already loaded."
     rng = random.Random(seed)
@@ -270,13 +269,24 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
     slug = rng.choices(list(REQUEST_TEXTS), weights=[40, 20, 15, 15, 10])[0]
     title, description = rng.choice(REQUEST_TEXTS[slug])
     requester = rng.choice(requesters)
-    age = timedelta(minutes=rng.randint(20, 120 * 24 * 60))
     if stage is None:
-        weights = STAGE_WEIGHTS_RECENT if age < timedelta(days=7) else STAGE_WEIGHTS_OLDER
-        stage = rng.choices(list(weights), weights=list(weights.values()))[0]
-    created = now - age
-    impact = rng.choices(["just_me", "my_team", "whole_unit"], weights=[60, 30, 10])[0]
-    urgency = rng.choices(["workaround", "slowed", "blocked"], weights=[35, 45, 20])[0]
+        stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
+    impact = rng.choices(["just_me", "my_team", "whole_unit"], weights=[55, 30, 15])[0]
+    urgency = rng.choices(["workaround", "slowed", "blocked"], weights=[30, 45, 25])[0]
+    priority = derive_priority(impact, urgency)
+    if stage in OPEN_STAGES:
+        # Open work is placed on its SLA clock so that, whatever day the demo is loaded,
+        # most requests are on track, some at risk and a few breached.
+        rules = sla.load_rules()
+        used = rng.choices(
+            [rng.uniform(0.05, 0.7), rng.uniform(0.78, 0.97), rng.uniform(1.1, 3.0)],
+            weights=[65, 20, 15],
+        )[0]
+        target = rules.targets[priority]
+        minutes = target.first_response_minutes if stage is Stage.NEW else target.resolution_minutes
+        created = rules.calendar(priority).subtract(now, minutes * used)
+    else:
+        created = now - timedelta(minutes=rng.randint(2 * 24 * 60, 120 * 24 * 60))
     category = categories[slug]
     team = category.default_team or teams["Service Desk"]
     assignee = None
@@ -291,7 +301,7 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
         business_unit=requester.business_unit,
         impact=impact,
         urgency=urgency,
-        priority=derive_priority(impact, urgency),
+        priority=priority,
         stage=stage.value,
         team=team,
         assignee=assignee,
@@ -301,6 +311,7 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
     )
     db.session.add(sr)
     _demo_timeline(rng, sr, stage, requester, assignee, created, now)
+    sla.schedule(sr, sla.load_rules())
     return sr
 
 
@@ -323,6 +334,8 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
     }[stage]
     previous = Stage.NEW
     if path and assignee is not None:
+        add(moments[0], actor=assignee, kind=EventKind.ASSIGNED.value, internal=True,
+            new_value=str(assignee.id), body=assignee.display_name)
         add(moments[0], actor=assignee, kind=EventKind.COMMENT.value,
             body=rng.choice(STAFF_REPLIES[:2]))
         sr.first_response_at = moments[0]
@@ -334,9 +347,11 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
         actor = requester if target is Stage.CLOSED else assignee
         if target is Stage.WAITING_ON_REQUESTER:
             add(at, actor=assignee, kind=EventKind.COMMENT.value, body=STAFF_REPLIES[1])
+            sr.sla_paused_at = at
         if target is Stage.RESOLVED:
             add(at, actor=assignee, kind=EventKind.COMMENT.value, body=STAFF_REPLIES[5])
             sr.resolved_at = at
+            sr.sla_paused_at = at
         if target is Stage.CLOSED:
             add(at, actor=requester, kind=EventKind.COMMENT.value, body=REQUESTER_REPLIES[2])
             add(at, actor=requester, kind=EventKind.CONFIRMED.value)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.pages import visible_text
 from tracker.extensions import db
 from tracker.models import RequestEvent, ServiceRequest, Stage
-from tracker.service_requests.services import STAFF_TRANSITIONS
+from tracker.service_requests.workflow import STAFF_TRANSITIONS
 
 
 def _fresh(app, sr) -> ServiceRequest:

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
+from tracker.models.board import SavedView
 from tracker.models.org import BusinessUnit, ITTeam, team_members
 from tracker.models.requests import (
     Category,
@@ -10,9 +11,11 @@ from tracker.models.requests import (
     Stage,
     Urgency,
 )
+from tracker.models.sla import BusinessHours, SLAPolicy
 from tracker.models.users import Role, RoleGrant, User
 
 __all__ = [
+    "BusinessHours",
     "BusinessUnit",
     "Category",
     "EventKind",
@@ -21,6 +24,8 @@ __all__ = [
     "RequestEvent",
     "Role",
     "RoleGrant",
+    "SLAPolicy",
+    "SavedView",
     "ServiceRequest",
     "Stage",
     "Urgency",

@@ -95,6 +95,9 @@ class EventKind(StrEnum):
     STAGE = "stage"
     REOPENED = "reopened"
     CONFIRMED = "confirmed"
+    ASSIGNED = "assigned"
+    TEAM = "team"
+    PRIORITY = "priority"
 
 
 class Category(db.Model):
@@ -127,6 +130,8 @@ class ServiceRequest(db.Model):
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_service_requests_requester_created", "requester_id", "created_at"),
         Index("ix_service_requests_stage_created", "stage", "created_at"),
+        Index("ix_service_requests_stage_priority", "stage", "priority", "created_at"),
+        Index("ix_service_requests_updated", "updated_at"),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
         CheckConstraint(
             "stage IN ('new', 'triaged', 'in_progress', 'waiting_on_requester', "
@@ -149,6 +154,7 @@ class ServiceRequest(db.Model):
     impact: Mapped[str] = mapped_column(String(20))
     urgency: Mapped[str] = mapped_column(String(20))
     priority: Mapped[int] = mapped_column(SmallInteger)
+    priority_overridden: Mapped[bool] = mapped_column(default=False)
     stage: Mapped[str] = mapped_column(String(32), default=Stage.NEW.value)
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -163,6 +169,13 @@ class ServiceRequest(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # SLA clocks, stored so the board can filter and sort on them.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_seconds: Mapped[int] = mapped_column(default=0)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
 

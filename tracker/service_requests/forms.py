@@ -6,9 +6,17 @@ import re
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from tracker.models import Impact, Stage, Urgency
 
@@ -127,6 +135,7 @@ class ConfirmForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     stage = SelectField(
         "Move to",
         choices=[

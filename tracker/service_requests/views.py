@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from tracker.extensions import db
 from tracker.models import Category
 from tracker.relationships.services import it_people_for
-from tracker.service_requests import services
+from tracker.service_requests import services, workflow
 from tracker.service_requests.catalog import active_categories
 from tracker.service_requests.forms import (
     CommentForm,
@@ -107,7 +107,8 @@ def _detail_context(service_request, **forms) -> dict:
     comment_form = forms.get("comment_form") or CommentForm(formdata=None)
     comment_form.prepare_key()
     stage_form = forms.get("stage_form") or StageForm(formdata=None)
-    moves = services.allowed_stage_moves(service_request)
+    stage_form.version.data = service_request.version
+    moves = workflow.allowed_stage_moves(service_request)
     stage_form.stage.choices = [
         SelectChoice("", "Choose a stage…"),
         *(SelectChoice(stage.value, stage.staff_label) for stage in moves),
@@ -223,11 +224,17 @@ def change_stage(reference: str):
     status = 422
     if form.validate_on_submit():
         try:
-            services.move_stage(
-                service_request, current_user, form.stage.data, note=form.note.data or ""
+            workflow.move_stage(
+                service_request,
+                current_user,
+                form.stage.data,
+                note=form.note.data or "",
+                seen_version=form.version.data,
             )
-        except services.RequestRuleError as exc:
+        except workflow.RequestRuleError as exc:
             db.session.rollback()
+            service_request = load_request_or_404(reference)
+            form = StageForm(formdata=None)
             form.stage.errors = [str(exc)]
             status = 409
         else:
