@@ -80,7 +80,8 @@ def test_custom_week_and_hours():
 
 
 @pytest.mark.parametrize(
-    ("weekdays", "opens", "closes"), [(frozenset(), time(9), time(17)), (frozenset({0}), time(17), time(9))]
+    ("weekdays", "opens", "closes"),
+    [(frozenset(), time(9), time(17)), (frozenset({0}), time(17), time(9))],
 )
 def test_impossible_hours_are_refused(weekdays, opens, closes):
     with pytest.raises(ValueError):
