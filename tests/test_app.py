@@ -160,9 +160,9 @@ def test_demo_loads_a_believable_organisation(app):
     ("email", "role", "landing"),
     [
         ("requester@example.com", Role.REQUESTER, "/"),
-        ("agent@example.com", Role.AGENT, "/staff/requests/"),
+        ("agent@example.com", Role.AGENT, "/board"),
         ("brm@example.com", Role.BRM, "/"),
-        ("admin@example.com", Role.ADMIN, "/staff/requests/"),
+        ("admin@example.com", Role.ADMIN, "/board"),
     ],
 )
 def test_demo_accounts_sign_in(app, client, email, role, landing):
@@ -214,7 +214,7 @@ def test_create_user_makes_an_administrator(app, client):
         assert Role.ADMIN in person.roles
     response = client.login("a@b.example", "long enough password")
     assert response.status_code in (302, 303)
-    assert response.headers["Location"] == "/staff/requests/"
+    assert response.headers["Location"] == "/board"
 
 
 def test_create_user_refuses_short_password(app):

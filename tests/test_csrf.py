@@ -128,9 +128,9 @@ def test_requester_pages_have_csrf_meta_tag(client, make, path):
     assert CSRF_META.search(response.get_data(as_text=True))
 
 
-def test_staff_list_has_csrf_meta_tag(client, make):
+def test_board_has_csrf_meta_tag(client, make):
     make.request(make.user())
     client.login(make.agent().email)
-    response = client.get("/staff/requests/")
+    response = client.get("/board")
     assert response.status_code == 200
     assert CSRF_META.search(response.get_data(as_text=True))

@@ -10,6 +10,14 @@
   // htmx requests carry the CSRF token in a header (CSRFProtect accepts X-CSRFToken).
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
+    // Filter forms leave out empty fields, so the pushed URL stays short and shareable.
+    var elt = event.detail.elt;
+    if (event.detail.verb === "get" && elt.closest && elt.closest("[data-drop-empty]")) {
+      var params = event.detail.parameters;
+      Object.keys(params).forEach(function (key) {
+        if (params[key] === "") { delete params[key]; }
+      });
+    }
   });
 
   // A second click on a submit button while the first submission is on its way does
@@ -43,6 +51,24 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     release(elt instanceof HTMLFormElement ? elt : elt.closest && elt.closest("form"));
+  });
+
+  // The board's side panel closes in place; without JavaScript the link goes back.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-close-panel]");
+    var panel = document.getElementById("panel");
+    if (close && panel && panel.contains(close)) {
+      event.preventDefault();
+      panel.innerHTML = "";
+    }
+  });
+
+  // Escape closes the side panel too.
+  document.addEventListener("keydown", function (event) {
+    var panel = document.getElementById("panel");
+    if (event.key === "Escape" && panel && panel.children.length) {
+      panel.innerHTML = "";
+    }
   });
 
   // Pages restored from the back/forward cache get usable buttons again.

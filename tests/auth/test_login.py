@@ -55,11 +55,11 @@ def test_requester_lands_on_home(client, make):
     assert response.headers["Location"] == "/"
 
 
-def test_staff_lands_on_staff_list(client, make):
+def test_staff_lands_on_the_board(client, make):
     agent = make.agent()
     response = client.login(agent.email)
     assert response.status_code in (302, 303)
-    assert response.headers["Location"] == "/staff/requests/"
+    assert response.headers["Location"] == "/board"
 
 
 def test_local_next_is_followed(client, make):
@@ -97,10 +97,10 @@ def test_unsafe_next_in_posted_field_lands_on_default(client, make, target):
 
 
 @pytest.mark.parametrize("target", UNSAFE_NEXT)
-def test_unsafe_next_for_staff_lands_on_staff_list(client, make, target):
+def test_unsafe_next_for_staff_lands_on_the_board(client, make, target):
     agent = make.agent()
     response = client.login(agent.email, next=target)
-    assert response.headers["Location"] == "/staff/requests/"
+    assert response.headers["Location"] == "/board"
 
 
 def test_wrong_password_is_refused_with_generic_message(client, make):
@@ -225,9 +225,9 @@ def test_signed_in_requester_visiting_login_is_sent_home(client, make):
     assert response.headers["Location"] == "/"
 
 
-def test_signed_in_staff_visiting_login_is_sent_to_staff_list(client, make):
+def test_signed_in_staff_visiting_login_is_sent_to_the_board(client, make):
     agent = make.agent()
     client.login(agent.email)
     response = client.get("/login", query_string={"next": "//evil.example"})
     assert response.status_code in (302, 303)
-    assert response.headers["Location"] == "/staff/requests/"
+    assert response.headers["Location"] == "/board"

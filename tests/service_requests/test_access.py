@@ -88,9 +88,9 @@ def test_brm_is_not_staff_and_sees_only_own_requests_for_now(client, make, two_r
 
 
 @pytest.mark.parametrize("roles", [(), (Role.BRM,)])
-def test_staff_list_is_hidden_from_non_staff(client, make, roles):
+def test_board_is_hidden_from_non_staff(client, make, roles):
     client.login(make.user(roles=roles).email)
-    assert client.get("/staff/requests/").status_code == 404
+    assert client.get("/board").status_code == 404
 
 
 def test_internal_notes_never_reach_the_requester(client, make):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from tests.pages import visible_text
@@ -104,41 +103,18 @@ def test_my_requests_empty_state_invites_a_first_request(client, make):
     assert "You haven't asked us for anything yet" in text
 
 
-def test_staff_list_filters_by_stage(client, make):
-    rosa = make.requester()
-    make.request(rosa, title="Fresh one")
-    make.request(rosa, title="Finished one", stage=Stage.CLOSED)
+def test_the_old_staff_list_points_to_the_board(client, make):
     client.login(make.agent().email)
-    default = visible_text(client.get("/staff/requests/").get_data(as_text=True))
-    closed = visible_text(client.get("/staff/requests/?stage=closed").get_data(as_text=True))
-    everything = visible_text(client.get("/staff/requests/?stage=all").get_data(as_text=True))
-    assert "Fresh one" in default and "Finished one" not in default
-    assert "Finished one" in closed and "Fresh one" not in closed
-    assert "Fresh one" in everything and "Finished one" in everything
+    response = client.get("/staff/requests/?stage=closed")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/board?view=list&closed=1"
 
 
-def test_staff_list_filter_through_htmx_returns_the_results_only(client, make):
-    make.request(make.requester(), title="Fresh one")
-    client.login(make.agent().email)
-    response = client.get("/staff/requests/?stage=new", headers={"HX-Request": "true"})
-    fragment = response.get_data(as_text=True)
-    assert "<html" not in fragment
-    assert "Fresh one" in fragment
-    assert "HX-Request" in response.headers["Vary"]
-
-
-def test_staff_list_ignores_an_unknown_filter(client, make):
-    make.request(make.requester(), title="Fresh one")
-    client.login(make.agent().email)
-    response = client.get("/staff/requests/?stage=bogus")
-    assert response.status_code == 200
-    assert "Fresh one" in response.get_data(as_text=True)
-
-
-def test_staff_land_on_the_queue_and_see_priorities(client, make):
+def test_staff_land_on_the_board_and_see_priorities(client, make):
     make.request(make.requester(), title="Everything is down", impact="whole_unit",
                  urgency="blocked")
     response = client.login(make.agent().email)
-    assert response.headers["Location"].endswith("/staff/requests/")
-    text = visible_text(client.get("/staff/requests/").get_data(as_text=True))
-    assert re.search(r"P1 · Critical", text)
+    assert response.headers["Location"] == "/board"
+    text = visible_text(client.get("/board").get_data(as_text=True))
+    assert "Everything is down" in text
+    assert "P1 · Critical" in text

@@ -32,7 +32,6 @@ def _fill(make, rosa, agent, requests: int, comments: int):
         ("/requests/", "requester", 3),
         ("/requests/{ref}", "requester", 3),
         ("/requests/{ref}", "agent", 3),
-        ("/staff/requests/?stage=all", "agent", 3),
     ],
 )
 def test_page_query_count_does_not_grow_with_data(client, make, count_queries, url, who, budget):

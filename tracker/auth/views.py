@@ -19,7 +19,7 @@ GENERIC_FAILURE = "That e-mail and password don't match an active account. Pleas
 def landing_url(user) -> str:
     """Where a person lands after signing in when no page was asked for."""
     if user.is_staff:
-        return url_for("service_requests.staff_list")
+        return url_for("triage.board")
     return url_for("service_requests.home")
 
 

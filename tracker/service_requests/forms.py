@@ -148,20 +148,3 @@ class StageForm(FlaskForm):
         "Note for the timeline (optional)",
         validators=[Length(max=BODY_MAX, message="Please keep the note shorter.")],
     )
-
-
-class StaffFilterForm(FlaskForm):
-    """The stage filter on the staff list (a GET form, so no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    stage = SelectField(
-        "Stage",
-        choices=[
-            SelectChoice("open", "All open"),
-            *[SelectChoice(s.value, s.staff_label) for s in Stage],
-            SelectChoice("all", "All"),
-        ],
-        default="open",
-    )

@@ -77,17 +77,3 @@ def my_open_requests(user: User, limit: int) -> list[ServiceRequest]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
-
-
-def staff_requests_query(stage_filter: str) -> Select:
-    """Every request for IT staff, filtered by stage, most urgent and oldest first."""
-    query = select(ServiceRequest)
-    if stage_filter == "open":
-        query = query.where(ServiceRequest.stage.in_([s.value for s in OPEN_STAGES]))
-    elif stage_filter in {s.value for s in Stage}:
-        query = query.where(ServiceRequest.stage == stage_filter)
-    return _with_list_columns(
-        query.order_by(
-            ServiceRequest.priority, ServiceRequest.created_at, ServiceRequest.id
-        )
-    )

@@ -191,10 +191,8 @@ def state_clause(state: SLAState | str, now: datetime) -> ColumnElement[bool]:
 def describe(service_request: ServiceRequest, now: datetime) -> str:
     """Short words for a card: "Reply due in 40 min", "Resolution breached 2 h ago"."""
     state = state_of(service_request, now)
-    if state is SLAState.DONE:
+    if state in (SLAState.DONE, SLAState.PAUSED):
         return ""
-    if state is SLAState.PAUSED:
-        return "clock paused"
     what = "Reply" if service_request.first_response_at is None else "Resolution"
     delta = service_request.sla_due_at - now
     if state is SLAState.BREACHED:

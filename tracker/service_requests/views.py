@@ -17,7 +17,6 @@ from tracker.service_requests.forms import (
     ConfirmForm,
     NewRequestForm,
     ReopenForm,
-    StaffFilterForm,
     StageForm,
 )
 from tracker.service_requests.policies import (
@@ -30,7 +29,6 @@ from tracker.service_requests.queries import (
     load_request_or_404,
     my_open_requests,
     my_requests_query,
-    staff_requests_query,
     timeline_for,
 )
 from tracker.web.authz import staff_required
@@ -247,16 +245,7 @@ def change_stage(reference: str):
 @bp.get("/staff/requests/")
 @staff_required
 def staff_list():
-    """All requests for IT staff until the triage board arrives."""
-    form = StaffFilterForm(request.args)
-    if not form.validate():
-        form.stage.data = "open"
-    pagination = db.paginate(
-        staff_requests_query(form.stage.data),
-        page=_page_number(),
-        per_page=current_app.config["RAPPORT_PAGE_SIZE"],
-        error_out=False,
-    )
-    return render(
-        "service_requests/staff_list.html", block="results", pagination=pagination, form=form
-    )
+    """The old staff list lives on as the triage board's list view."""
+    stage = request.args.get("stage")
+    closed = "1" if stage == "closed" else None
+    return redirect(url_for("triage.board", view="list", closed=closed), 301)

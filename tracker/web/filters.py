@@ -9,6 +9,8 @@ from flask import Flask
 
 from tracker.database import utcnow
 from tracker.models.requests import Stage, format_reference
+from tracker.service_requests import sla
+from tracker.service_requests.forms import new_idempotency_key
 
 PRIORITY_LABELS = {1: "P1 · Critical", 2: "P2 · High", 3: "P3 · Medium", 4: "P4 · Low"}
 
@@ -43,6 +45,18 @@ def priority_label(priority: int) -> str:
     return PRIORITY_LABELS.get(priority, f"P{priority}")
 
 
+def sla_state(service_request, now: datetime) -> str:
+    return sla.state_of(service_request, now).value
+
+
+def sla_words(service_request, now: datetime) -> str:
+    return sla.describe(service_request, now)
+
+
+def sla_label(state: str) -> str:
+    return sla.SLAState(state).label
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(ago)
     app.add_template_filter(exact_time)
@@ -51,4 +65,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(staff_stage)
     app.add_template_filter(priority_label)
     app.add_template_filter(format_reference, "reference")
-    app.add_template_global(datetime, "datetime")
+    app.add_template_global(sla_state)
+    app.add_template_global(sla_words)
+    app.add_template_global(sla_label)
+    app.add_template_global(new_idempotency_key, "new_key")
