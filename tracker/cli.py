@@ -54,3 +54,14 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}.")
+
+    @app.cli.command("sla-recompute")
+    def sla_recompute_command() -> None:
+        """Re-time every open request with the current SLA policies and business hours."""
+        from tracker.service_requests import sla
+
+        sla.seed_sla_defaults()
+        count = sla.recompute_open(sla.load_rules(fresh=True))
+        db.session.commit()
+        noun = "request" if count == 1 else "requests"
+        click.echo(f"Updated the due times of {count} open {noun}.")

@@ -141,6 +141,19 @@ def schedule(service_request: ServiceRequest, rules: SLARules) -> None:
     service_request.sla_warn_at = calendar.add(start, minutes * RISK_SHARE + paused)
 
 
+def recompute_open(rules: SLARules) -> int:
+    """Apply the current policies to every request whose clock still matters."""
+    count = 0
+    open_stages = [s.value for s in RUNNING_STAGES | {Stage.WAITING_ON_REQUESTER}]
+    for service_request in db.session.scalars(
+        select(ServiceRequest).where(ServiceRequest.stage.in_(open_stages))
+    ):
+        schedule(service_request, rules)
+        count += 1
+    db.session.flush()
+    return count
+
+
 def stage_changed(
     service_request: ServiceRequest, old: Stage, new: Stage, now: datetime, rules: SLARules
 ) -> None:
