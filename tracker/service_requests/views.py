@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import Category
 from tracker.relationships.services import it_people_for
@@ -121,6 +122,7 @@ def _detail_context(service_request, **forms) -> dict:
         "staff_view": can_see_internal(current_user),
         "is_requester": is_requester_of(current_user, service_request),
         "may_comment": can_comment(current_user, service_request),
+        "now": utcnow(),
     }
 
 
