@@ -119,12 +119,17 @@ def pulse():
         since = utcnow()
     if since.tzinfo is None:
         abort(400)
-    changed = queries.changes_since(filters, current_user, utcnow(), since)
+    now = utcnow()
+    changed = queries.changes_since(filters, current_user, now, since)
+    # Column counts stay current without moving any card under the agent's cursor.
+    counts = queries.stage_counts(filters, current_user, now) if filters.view == "board" else {}
     return render(
         "triage/_pulse.html",
         filters=filters,
         since=since,
         changed=changed,
+        counts=counts,
+        oob_counts=True,
         refresh_seconds=current_app.config.get("RAPPORT_BOARD_REFRESH_SECONDS", 20),
         board_url=board_url(filters),
     )
