@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import ITTeam, ServiceRequest, Stage, User
+from tracker.models.requests import parse_id
 from tracker.service_requests import services as request_services
 from tracker.service_requests import workflow
 from tracker.service_requests.queries import load_request_or_404
@@ -77,7 +78,8 @@ def _staff_member(value: str) -> User | None:
         return current_user
     if value in ("", "none"):
         return None
-    return db.session.get(User, int(value)) if value.isdigit() else None
+    user_id = parse_id(value)
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 @bp.post("/requests/<reference>/assign")
@@ -86,7 +88,7 @@ def assign(reference: str):
     service_request = load_request_or_404(reference)
     column = service_request.stage
     form = AssignForm()
-    form.set_people(queries.filter_options().staff)
+    form.set_people(queries.assignment_options().staff)
     if not form.validate_on_submit():
         return _respond(service_request, form, column=column, status=422,
                         error="Please choose someone from the list.")
@@ -107,11 +109,12 @@ def set_team(reference: str):
     service_request = load_request_or_404(reference)
     column = service_request.stage
     form = TeamForm()
-    form.set_teams(queries.filter_options().teams)
+    form.set_teams(queries.assignment_options().teams)
     if not form.validate_on_submit():
         return _respond(service_request, form, column=column, status=422,
                         error="Please choose a team from the list.")
-    team = db.session.get(ITTeam, int(form.team.data)) if form.team.data.isdigit() else None
+    team_id = parse_id(form.team.data)
+    team = db.session.get(ITTeam, team_id) if team_id is not None else None
     try:
         workflow.set_team(service_request, current_user, team, seen_version=form.version.data)
     except RequestRuleError as exc:
@@ -200,7 +203,7 @@ def bulk():
     filters = filters_from_next(request.form.get("next"))
     options = queries.filter_options()
     form = _bulk_form(options, filters, formdata=request.form)
-    ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
+    ids = sorted({i for i in map(parse_id, request.form.getlist("ids")) if i is not None})
     error = None
     if not ids:
         error = "Please select at least one request first."
@@ -246,12 +249,17 @@ def _bulk_action(form: BulkForm) -> services.BulkAction | str:
         return services.BulkAction("assign", assignee=person)
     if kind == "team":
         value = form.team.data or ""
-        team = db.session.get(ITTeam, int(value)) if value.isdigit() else None
-        if value.isdigit() and team is None:
+        team_id = parse_id(value)
+        team = db.session.get(ITTeam, team_id) if team_id is not None else None
+        if value != "none" and team is None:
             return "That team doesn't exist."
         return services.BulkAction("team", team=team)
     if kind == "priority":
+        if form.priority.data not in ("1", "2", "3", "4"):
+            return "Please choose a priority."
         return services.BulkAction(
             "priority", priority=int(form.priority.data), reason=form.reason.data or ""
         )
+    if form.stage.data not in {stage.value for stage in Stage}:
+        return "Please choose a stage."
     return services.BulkAction("stage", stage=Stage(form.stage.data))

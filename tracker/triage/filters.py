@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, or_, select
 
 from tracker.models import Category, ServiceRequest, User
-from tracker.models.requests import parse_reference
+from tracker.models.requests import parse_id, parse_reference
 from tracker.service_requests.sla import SLAState, state_clause
 
 VIEWS = ("board", "list")
@@ -24,10 +24,7 @@ SEARCH_MAX = 100
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 @dataclass(frozen=True)
@@ -113,9 +110,7 @@ class BoardFilters:
                 ServiceRequest.title.icontains(self.q, autoescape=True),
                 ServiceRequest.description.icontains(self.q, autoescape=True),
             ]
-            request_id = parse_reference(self.q)
-            if request_id is None and self.q.isdigit() and len(self.q) <= 12:
-                request_id = int(self.q)
+            request_id = parse_reference(self.q) or parse_id(self.q)
             if request_id is not None:
                 conditions.append(ServiceRequest.id == request_id)
             query = query.where(or_(*conditions))

@@ -86,6 +86,7 @@ class NoteForm(ActionForm):
             SelectChoice("internal", "Internal note (IT only)"),
             SelectChoice("public", "Reply to the requester"),
         ],
+        default="internal",
     )
     idempotency_key = HiddenField()
 
@@ -110,8 +111,8 @@ class BulkForm(FlaskForm):
     )
     assignee = SelectField("Person", choices=[], validate_choice=False)
     team = SelectField("Team", choices=[], validate_choice=False)
-    priority = SelectField("Priority", choices=PRIORITY_CHOICES)
-    stage = SelectField("Stage", choices=STAGE_CHOICES)
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, validate_choice=False)
+    stage = SelectField("Stage", choices=STAGE_CHOICES, validate_choice=False)
     reason = StringField(
         "Reason (for priority)",
         validators=[Length(max=REASON_MAX, message="Please keep the reason shorter.")],

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, func, select, union_all
+from sqlalchemy.orm import defer, joinedload
 
 from tracker.extensions import db
 from tracker.models import (
@@ -30,7 +30,7 @@ BOARD_STAGES = (
     Stage.WAITING_ON_REQUESTER,
     Stage.RESOLVED,
 )
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 25
 LIST_PAGE_SIZE = 50
 
 
@@ -53,13 +53,18 @@ class FilterOptions:
     categories: list[Category]
 
 
+_PERSON_COLUMNS = (User.id, User.display_name, User.email)
+
+
 def _card_options(query: Select) -> Select:
+    """What a card shows, and nothing more (no descriptions, no password hashes)."""
     return query.options(
+        defer(ServiceRequest.description),
         joinedload(ServiceRequest.category),
-        joinedload(ServiceRequest.requester),
-        joinedload(ServiceRequest.business_unit),
-        joinedload(ServiceRequest.assignee),
-        joinedload(ServiceRequest.team),
+        joinedload(ServiceRequest.requester).load_only(*_PERSON_COLUMNS),
+        joinedload(ServiceRequest.business_unit).load_only(BusinessUnit.id, BusinessUnit.name),
+        joinedload(ServiceRequest.assignee).load_only(*_PERSON_COLUMNS),
+        joinedload(ServiceRequest.team).load_only(ITTeam.id, ITTeam.name),
     )
 
 
@@ -93,34 +98,45 @@ def stage_counts(filters: BoardFilters, user: User, now: datetime) -> dict[Stage
     return counts
 
 
+def _column_order(stage: Stage) -> tuple:
+    # Closed requests are history: the most recently closed come first.
+    if stage is Stage.CLOSED:
+        return (ServiceRequest.closed_at.desc(), ServiceRequest.id.desc())
+    return _urgency_order()
+
+
+def _urgency_key(card: ServiceRequest) -> tuple:
+    if card.stage_enum is Stage.CLOSED:
+        return (-(card.closed_at.timestamp() if card.closed_at else 0), -card.id)
+    due = card.sla_due_at.timestamp() if card.sla_due_at else float("inf")
+    return (card.priority, due, card.created_at.timestamp(), card.id)
+
+
 def board_columns(filters: BoardFilters, user: User, now: datetime) -> list[Column]:
-    """The board: each column's count and its most urgent cards, in two queries."""
+    """The board: each column's count and its most urgent cards, in two queries.
+
+    The cards come from one statement: a UNION ALL of each stage's most urgent
+    CARDS_PER_COLUMN ids, each part an index range scan that stops at its limit.
+    """
     stages = board_stages(filters)
     counts = stage_counts(filters, user, now)
-    # Closed requests are history: the most recently closed come first.
-    closed_first = case(
-        (ServiceRequest.stage == Stage.CLOSED.value, ServiceRequest.closed_at)
-    ).desc()
-    rank = func.row_number().over(
-        partition_by=ServiceRequest.stage, order_by=(closed_first, *_urgency_order())
-    )
-    ranked = filters.apply(
-        select(ServiceRequest.id.label("id"), rank.label("rank")).where(
-            ServiceRequest.stage.in_([s.value for s in stages])
-        ),
-        user,
-        now,
-    ).subquery()
-    cards = db.session.scalars(
-        _card_options(
-            select(ServiceRequest)
-            .join(ranked, ranked.c.id == ServiceRequest.id)
-            .where(ranked.c.rank <= CARDS_PER_COLUMN)
-            .order_by(ServiceRequest.stage, ranked.c.rank)
+    parts = []
+    for stage in stages:
+        part = (
+            filters.apply(
+                select(ServiceRequest.id).where(ServiceRequest.stage == stage.value), user, now
+            )
+            .order_by(*_column_order(stage))
+            .limit(CARDS_PER_COLUMN)
+            .subquery()
         )
+        parts.append(select(part.c.id))
+    chosen = union_all(*parts).subquery()
+    cards = db.session.scalars(
+        _card_options(select(ServiceRequest).where(ServiceRequest.id.in_(select(chosen.c.id))))
     ).all()
     by_stage: dict[Stage, list[ServiceRequest]] = {stage: [] for stage in stages}
-    for card in cards:
+    for card in sorted(cards, key=_urgency_key):
         by_stage[card.stage_enum].append(card)
     return [Column(stage, counts[stage], by_stage[stage]) for stage in stages]
 
@@ -161,24 +177,34 @@ def cards_by_id(ids: list[int]) -> list[ServiceRequest]:
     )
 
 
+def _staff() -> list[User]:
+    staff_ids = select(RoleGrant.user_id).where(RoleGrant.role.in_([r.value for r in STAFF_ROLES]))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.id.in_(staff_ids))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def _teams() -> list[ITTeam]:
+    return list(db.session.scalars(select(ITTeam).order_by(ITTeam.name)))
+
+
 def filter_options() -> FilterOptions:
     """The choices in the filter bar and the assignment menus."""
-    staff = db.session.scalars(
-        select(User)
-        .where(
-            User.active.is_(True),
-            User.id.in_(
-                select(RoleGrant.user_id).where(RoleGrant.role.in_([r.value for r in STAFF_ROLES]))
-            ),
-        )
-        .order_by(User.display_name)
-    ).all()
     return FilterOptions(
-        teams=list(db.session.scalars(select(ITTeam).order_by(ITTeam.name))),
-        staff=list(staff),
+        teams=_teams(),
+        staff=_staff(),
         units=list(db.session.scalars(select(BusinessUnit).order_by(BusinessUnit.name))),
         categories=list(db.session.scalars(select(Category).order_by(Category.position))),
     )
+
+
+def assignment_options() -> FilterOptions:
+    """Only what the assignment menus need: IT staff and teams."""
+    return FilterOptions(teams=_teams(), staff=_staff(), units=[], categories=[])
 
 
 def workload() -> list[tuple[User | None, int]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
@@ -48,14 +49,21 @@ def filters_from_next(target: str | None) -> BoardFilters:
 def safe_board_url(target: str | None) -> str:
     """Go back to the board (with its filters), never anywhere else."""
     url = safe_next_url(target)
-    if url and (url == "/board" or url.startswith(("/board?", "/board/"))):
-        return url
+    if url:
+        path = unquote(urlsplit(url).path)
+        segments = path.split("/")
+        if (path == "/board" or path.startswith("/board/")) and not (
+            {".", ".."} & set(segments)
+        ):
+            return url
     return url_for("triage.board")
 
 
 def board_context(filters: BoardFilters, now: datetime, **extra) -> dict:
     """Everything the board template needs, in a fixed number of queries."""
     options = queries.filter_options()
+    if filters.category and filters.category not in {c.slug for c in options.categories}:
+        filters = replace(filters, category="")
     context = {
         "filters": filters,
         "now": now,
@@ -137,7 +145,7 @@ def pulse():
 
 def panel_context(service_request, filters: BoardFilters, **forms) -> dict:
     """The side panel: the request, its clock, every action and the recent timeline."""
-    options = queries.filter_options()
+    options = queries.assignment_options()
     now = utcnow()
     back = board_url(filters)
 
@@ -205,19 +213,19 @@ def save_view():
     filters = filters_from_next("?" + (form.query.data or ""))
     if form.validate_on_submit():
         try:
-            services.save_view(current_user, form.name.data, form.query.data or "")
+            view = services.save_view(current_user, form.name.data, form.query.data or "")
         except services.SavedViewError as exc:
             db.session.rollback()
             form.name.errors = [str(exc)]
         else:
             db.session.commit()
-            flash(f"Saved the view “{form.name.data.strip()}”.", "success")
+            flash(f"Saved the view “{view.name}”.", "success")
             return redirect(board_url(filters), 303)
     context = board_context(filters, utcnow(), view_form=form)
     return render("triage/board.html", status=422, **context)
 
 
-@bp.post("/views/<int:view_id>/delete")
+@bp.post("/views/<int(max=2147483647):view_id>/delete")
 @staff_required
 def delete_view(view_id: int):
     form = DeleteViewForm()
