@@ -67,10 +67,27 @@ def _respond(service_request, form, *, column, message=None, error=None, status=
     return redirect(safe_board_url(form.next.data), 303)
 
 
-def _fail(reference: str, exc: RequestRuleError, form, column, status=409, **forms):
-    db.session.rollback()
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def _run_action(reference: str, form, change, message, *, invalid=None, refused=409, **forms):
+    """Validate the form, apply `change` and answer; every board action has this shape."""
     service_request = load_request_or_404(reference)
-    return _respond(service_request, form, column=column, error=str(exc), status=status, **forms)
+    column = service_request.stage
+    if not form.validate_on_submit():
+        error = invalid or _first_error(form)
+        return _respond(service_request, form, column=column, status=422, error=error, **forms)
+    try:
+        change(service_request)
+    except RequestRuleError as exc:
+        db.session.rollback()
+        service_request = load_request_or_404(reference)
+        return _respond(
+            service_request, form, column=column, error=str(exc), status=refused, **forms
+        )
+    db.session.commit()
+    return _respond(service_request, form, column=column, message=message(service_request))
 
 
 def _staff_member(value: str) -> User | None:
@@ -85,115 +102,101 @@ def _staff_member(value: str) -> User | None:
 @bp.post("/requests/<reference>/assign")
 @staff_required
 def assign(reference: str):
-    service_request = load_request_or_404(reference)
-    column = service_request.stage
     form = AssignForm()
     form.set_people(queries.assignment_options().staff)
-    if not form.validate_on_submit():
-        return _respond(service_request, form, column=column, status=422,
-                        error="Please choose someone from the list.")
-    person = _staff_member(form.assignee.data)
-    try:
+    person = None
+
+    def change(service_request):
+        nonlocal person
+        person = _staff_member(form.assignee.data)
         workflow.assign(service_request, current_user, person, seen_version=form.version.data)
-    except RequestRuleError as exc:
-        return _fail(reference, exc, form, column)
-    db.session.commit()
-    who = "you" if person is current_user else (person.display_name if person else "nobody")
-    return _respond(service_request, form, column=column,
-                    message=f"{service_request.reference} assigned to {who}.")
+
+    def message(service_request):
+        who = "you" if person is current_user else (person.display_name if person else "nobody")
+        return f"{service_request.reference} assigned to {who}."
+
+    return _run_action(
+        reference, form, change, message, invalid="Please choose someone from the list."
+    )
 
 
 @bp.post("/requests/<reference>/team")
 @staff_required
 def set_team(reference: str):
-    service_request = load_request_or_404(reference)
-    column = service_request.stage
     form = TeamForm()
     form.set_teams(queries.assignment_options().teams)
-    if not form.validate_on_submit():
-        return _respond(service_request, form, column=column, status=422,
-                        error="Please choose a team from the list.")
-    team_id = parse_id(form.team.data)
-    team = db.session.get(ITTeam, team_id) if team_id is not None else None
-    try:
-        workflow.set_team(service_request, current_user, team, seen_version=form.version.data)
-    except RequestRuleError as exc:
-        return _fail(reference, exc, form, column)
-    db.session.commit()
-    where = team.name if team else "no team"
-    return _respond(service_request, form, column=column,
-                    message=f"{service_request.reference} is now with {where}.")
+
+    def team():
+        team_id = parse_id(form.team.data)
+        return db.session.get(ITTeam, team_id) if team_id is not None else None
+
+    def change(service_request):
+        workflow.set_team(service_request, current_user, team(), seen_version=form.version.data)
+
+    def message(service_request):
+        where = service_request.team.name if service_request.team else "no team"
+        return f"{service_request.reference} is now with {where}."
+
+    return _run_action(
+        reference, form, change, message, invalid="Please choose a team from the list."
+    )
 
 
 @bp.post("/requests/<reference>/priority")
 @staff_required
 def set_priority(reference: str):
-    service_request = load_request_or_404(reference)
-    column = service_request.stage
     form = PriorityForm()
-    if not form.validate_on_submit():
-        error = next(iter(form.errors.values()))[0]
-        return _respond(service_request, form, column=column, status=422, error=error,
-                        priority_form=form)
-    try:
+
+    def change(service_request):
         workflow.set_priority(
             service_request, current_user, int(form.priority.data), form.reason.data,
             seen_version=form.version.data,
         )
-    except RequestRuleError as exc:
-        return _fail(reference, exc, form, column)
-    db.session.commit()
-    return _respond(service_request, form, column=column,
-                    message=f"{service_request.reference} is now P{service_request.priority}.")
+
+    return _run_action(
+        reference, form, change,
+        lambda service_request: f"{service_request.reference} is now P{service_request.priority}.",
+        priority_form=form,
+    )
 
 
 @bp.post("/requests/<reference>/stage")
 @staff_required
 def move(reference: str):
-    service_request = load_request_or_404(reference)
-    column = service_request.stage
     form = MoveForm()
-    if not form.validate_on_submit():
-        error = next(iter(form.errors.values()))[0]
-        return _respond(service_request, form, column=column, status=422, error=error)
-    try:
+
+    def change(service_request):
         workflow.move_stage(
             service_request, current_user, form.stage.data, note=form.note.data or "",
             seen_version=form.version.data,
         )
-    except RequestRuleError as exc:
-        return _fail(reference, exc, form, column)
-    db.session.commit()
-    return _respond(
-        service_request, form, column=column,
-        message=f"{service_request.reference} moved to "
-        f"{service_request.stage_enum.staff_label.lower()}.",
-    )
+
+    def message(service_request):
+        stage = service_request.stage_enum.staff_label.lower()
+        return f"{service_request.reference} moved to {stage}."
+
+    return _run_action(reference, form, change, message)
 
 
 @bp.post("/requests/<reference>/note")
 @staff_required
 def note(reference: str):
     """An internal note or a public reply, from the side panel."""
-    service_request = load_request_or_404(reference)
-    column = service_request.stage
     form = NoteForm()
-    if not form.validate_on_submit():
-        error = next(iter(form.errors.values()))[0]
-        return _respond(service_request, form, column=column, status=422, error=error,
-                        note_form=form)
     internal = form.visibility.data != "public"
-    try:
+
+    def change(service_request):
         request_services.add_comment(
             service_request, current_user, form.body.data, internal=internal,
             idempotency_key=form.idempotency_key.data or None,
         )
-    except RequestRuleError as exc:
-        return _fail(reference, exc, form, column, status=422, note_form=form)
-    db.session.commit()
+
     what = "Note added" if internal else "Reply sent"
-    return _respond(service_request, form, column=column,
-                    message=f"{what} on {service_request.reference}.")
+    return _run_action(
+        reference, form, change,
+        lambda service_request: f"{what} on {service_request.reference}.",
+        refused=422, note_form=form,
+    )
 
 
 @bp.post("/bulk")
