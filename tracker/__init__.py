@@ -75,13 +75,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tracker import admin, auth, service_requests, triage, web
+    from tracker import admin, auth, feedback, notifications, service_requests, triage, web
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(service_requests.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(notifications.bp)
 
 
 def _register_web(app: Flask) -> None:

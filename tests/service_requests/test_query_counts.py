@@ -28,10 +28,10 @@ def _fill(make, rosa, agent, requests: int, comments: int):
 @pytest.mark.parametrize(
     ("url", "who", "budget"),
     [
-        ("/", "requester", 3),
+        ("/", "requester", 4),
         ("/requests/", "requester", 3),
-        ("/requests/{ref}", "requester", 3),
-        ("/requests/{ref}", "agent", 3),
+        ("/requests/{ref}", "requester", 5),
+        ("/requests/{ref}", "agent", 4),
     ],
 )
 def test_page_query_count_does_not_grow_with_data(client, make, count_queries, url, who, budget):

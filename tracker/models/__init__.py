@@ -1,6 +1,8 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
 from tracker.models.board import SavedView
+from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
+from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
 from tracker.models.requests import (
     Category,
@@ -19,15 +21,20 @@ __all__ = [
     "BusinessUnit",
     "Category",
     "EventKind",
+    "FeedbackAction",
     "ITTeam",
     "Impact",
+    "Notification",
     "RequestEvent",
     "Role",
     "RoleGrant",
+    "SCORE_WORDS",
     "SLAPolicy",
     "SavedView",
     "ServiceRequest",
     "Stage",
+    "SurveyInvitation",
+    "SurveyResponse",
     "Urgency",
     "User",
     "team_members",

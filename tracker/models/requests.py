@@ -98,6 +98,7 @@ class EventKind(StrEnum):
     STAGE = "stage"
     REOPENED = "reopened"
     CONFIRMED = "confirmed"
+    FEEDBACK = "feedback"
     ASSIGNED = "assigned"
     TEAM = "team"
     PRIORITY = "priority"

@@ -63,6 +63,9 @@ class User(UserMixin, db.Model):
         secondary="team_members", back_populates="members"
     )
 
+    # Filled in by the user loader for the signed-in person (the bell's number).
+    unread_count = 0
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active

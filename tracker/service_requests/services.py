@@ -22,6 +22,7 @@ from tracker.models import (
     Urgency,
     User,
 )
+from tracker.notifications.services import notify
 from tracker.service_requests import sla
 from tracker.service_requests.timeline import RequestRuleError, record, set_stage
 
@@ -152,9 +153,17 @@ def add_comment(
     if not internal:
         if is_requester and service_request.stage_enum is Stage.WAITING_ON_REQUESTER:
             set_stage(service_request, author, Stage.IN_PROGRESS)
-        elif author.is_staff and not is_requester and service_request.first_response_at is None:
-            service_request.first_response_at = event.created_at
-            sla.schedule(service_request, sla.load_rules())
+        elif author.is_staff and not is_requester:
+            if service_request.first_response_at is None:
+                service_request.first_response_at = event.created_at
+                sla.schedule(service_request, sla.load_rules())
+            notify(
+                [service_request.requester_id],
+                "request_reply",
+                f"{author.display_name} from IT replied to your request "
+                f"{service_request.reference}.",
+                f"/requests/{service_request.reference}",
+            )
     db.session.flush()
     return event
 
@@ -169,10 +178,16 @@ def confirm_fixed(service_request: ServiceRequest, requester: User) -> RequestEv
     return event
 
 
-def reopen(service_request: ServiceRequest, requester: User, reason: str) -> RequestEvent:
-    """The requester says it is not fixed: back to IT, with their reason."""
+def reopen(
+    service_request: ServiceRequest, requester: User, reason: str, *, allow_closed: bool = False
+) -> RequestEvent:
+    """The requester says it is not fixed: back to IT, with their reason.
+
+    A closed request can be reopened only from the satisfaction survey (allow_closed).
+    """
     reason = reason.strip()
-    if service_request.stage_enum is not Stage.RESOLVED:
+    reopenable = {Stage.RESOLVED, Stage.CLOSED} if allow_closed else {Stage.RESOLVED}
+    if service_request.stage_enum not in reopenable:
         raise RequestRuleError("Only a request marked as done can be reopened.")
     if not reason:
         raise RequestRuleError("Please tell us what is still not working.")

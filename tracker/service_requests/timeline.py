@@ -59,6 +59,11 @@ def set_stage(
         service_request.resolved_at = None
         service_request.closed_at = None
     sla.stage_changed(service_request, old, new, now, sla.load_rules())
-    return record(
+    event = record(
         service_request, actor, EventKind.STAGE, body=body, old_value=old.value, new_value=new.value
     )
+    if new is Stage.RESOLVED:
+        from tracker.feedback.surveys import invite  # feedback builds on requests
+
+        invite(service_request, now)
+    return event

@@ -9,6 +9,9 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.database import utcnow
 from tracker.extensions import db
+from tracker.feedback import services as feedback_services
+from tracker.feedback import surveys
+from tracker.feedback.forms import SurveyForm
 from tracker.models import Category
 from tracker.relationships.services import it_people_for
 from tracker.service_requests import services, workflow
@@ -53,6 +56,7 @@ def home():
         categories=active_categories(),
         open_requests=my_open_requests(current_user, HOME_OPEN_LIMIT),
         it_people=it_people_for(current_user),
+        pending_surveys=surveys.pending_for_person(current_user, utcnow()),
     )
 
 
@@ -103,6 +107,7 @@ def my_requests():
 
 
 def _detail_context(service_request, **forms) -> dict:
+    now = utcnow()
     comment_form = forms.get("comment_form") or CommentForm(formdata=None)
     comment_form.prepare_key()
     stage_form = forms.get("stage_form") or StageForm(formdata=None)
@@ -122,7 +127,13 @@ def _detail_context(service_request, **forms) -> dict:
         "staff_view": can_see_internal(current_user),
         "is_requester": is_requester_of(current_user, service_request),
         "may_comment": can_comment(current_user, service_request),
-        "now": utcnow(),
+        "now": now,
+        "pending_survey": (
+            surveys.pending_for_request(service_request, now)
+            if is_requester_of(current_user, service_request) else None
+        ),
+        "feedback": feedback_services.latest_response_for(service_request),
+        "survey_form": SurveyForm(formdata=None),
     }
 
 

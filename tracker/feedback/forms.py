@@ -1,0 +1,48 @@
+"""The one-question survey, its follow-up, and "you said, we did"."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from tracker.models import SCORE_WORDS
+
+SCORE_CHOICES = [SelectChoice(str(score), f"{score} · {words}") for score, words
+                 in sorted(SCORE_WORDS.items())]
+
+
+class SurveyForm(FlaskForm):
+    score = RadioField(
+        "How did we do?",
+        choices=SCORE_CHOICES,
+        validators=[
+            InputRequired("Please choose how we did, from 1 (very poor) to 5 (excellent).")
+        ],
+    )
+    comment = TextAreaField(
+        "Anything you'd like to tell us? (optional)",
+        validators=[Length(max=5000, message="Please keep it under 5,000 characters.")],
+    )
+
+
+class FollowUpForm(FlaskForm):
+    details = TextAreaField(
+        "What went wrong?",
+        validators=[
+            DataRequired("Please tell us a little about what went wrong."),
+            Length(max=5000, message="Please keep it under 5,000 characters."),
+        ],
+    )
+    reopen = BooleanField("Please reopen my request, it isn't sorted")
+
+
+class ActedUponForm(FlaskForm):
+    note = TextAreaField(
+        "What changed because of this feedback?",
+        validators=[
+            DataRequired("Please say in a sentence what changed."),
+            Length(max=1000, message="Please keep it under 1,000 characters."),
+        ],
+    )
