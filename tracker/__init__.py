@@ -20,6 +20,9 @@ def create_app(config=None) -> Flask:
     from tracker.config import Config
 
     app.config.from_object(config if config is not None else Config(app.instance_path))
+    from tracker.web.redaction import install_log_redaction
+
+    install_log_redaction()
     _init_sentry(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -38,12 +41,16 @@ def _init_sentry(app: Flask) -> None:
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
 
+    from tracker.web.redaction import scrub_event
+
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("RAPPORT_ENV"),
         integrations=[FlaskIntegration()],
         send_default_pii=False,
         traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+        before_send=scrub_event,
+        before_send_transaction=scrub_event,
     )
 
 

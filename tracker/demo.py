@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,16 +11,21 @@ from sqlalchemy import select
 from tracker.auth.passwords import hash_password
 from tracker.database import utcnow
 from tracker.extensions import db
+from tracker.feedback.surveys import SURVEY_LIFETIME, hash_token
 from tracker.models import (
     BusinessUnit,
     EventKind,
+    FeedbackAction,
     ITTeam,
     RequestEvent,
     Role,
     ServiceRequest,
     Stage,
+    SurveyInvitation,
+    SurveyResponse,
     User,
 )
+from tracker.notifications.services import notify
 from tracker.service_requests import sla
 from tracker.service_requests.catalog import seed_categories
 from tracker.service_requests.services import derive_priority
@@ -259,10 +265,83 @@ def load_demo(seed: int = 2026) -> str:
             _demo_request(rng, now, categories, [rosa], staff, teams, people, stage=stage)
         )
     db.session.flush()
+    answered = _demo_feedback(rng, requests, people, now)
     return (
-        f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people "
-        f"and {len(requests)} requests."
+        f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
+        f"{len(requests)} requests and {answered} survey answers."
     )
+
+
+FEEDBACK_COMMENTS = {
+    5: ("Fixed in minutes, thank you!", "Alex explained everything clearly.", "",
+        "Super quick, and I didn't have to chase anyone."),
+    4: ("Good, though it took a day longer than I hoped.", "", "Friendly and helpful."),
+    3: ("It works now, but I had to ask twice.", "", "Okay in the end."),
+    2: ("Nobody told me it was waiting on a supplier.", "Took a week for a password reset."),
+    1: ("I was without a laptop for three days and nobody called back.",),
+}
+FEEDBACK_ACTIONS = (
+    "We now tell you when a request waits on a supplier, with the expected date.",
+    "Password resets for locked accounts now go straight to the Identity team.",
+)
+
+
+def _demo_feedback(rng, requests, people, now) -> int:
+    """Surveys for resolved requests: most closed ones answered, recent ones pending."""
+    answered = []
+    for sr in requests:
+        if sr.resolved_at is None:
+            continue
+        invitation = SurveyInvitation(
+            request_id=sr.id,
+            requester_id=sr.requester_id,
+            agent_id=sr.assignee_id,
+            team_id=sr.team_id,
+            business_unit_id=sr.business_unit_id,
+            token_hash=hash_token(secrets.token_urlsafe(32)),
+            created_at=sr.resolved_at,
+            expires_at=sr.resolved_at + SURVEY_LIFETIME,
+        )
+        db.session.add(invitation)
+        if sr.stage != Stage.CLOSED.value or rng.random() > 0.65:
+            continue
+        score = rng.choices([5, 4, 3, 2, 1], weights=[40, 30, 15, 10, 5])[0]
+        at = min(sr.resolved_at + timedelta(hours=rng.randint(1, 72)), now)
+        invitation.answered_at = at
+        response = SurveyResponse(
+            invitation=invitation,
+            request_id=sr.id,
+            agent_id=sr.assignee_id,
+            team_id=sr.team_id,
+            business_unit_id=sr.business_unit_id,
+            score=score,
+            comment=rng.choice(FEEDBACK_COMMENTS[score]),
+            created_at=at,
+        )
+        db.session.add(response)
+        sr.events.append(
+            RequestEvent(actor_id=sr.requester_id, kind=EventKind.FEEDBACK.value, internal=True,
+                         new_value=str(score), body=response.comment or None, created_at=at)
+        )
+        answered.append(response)
+    db.session.flush()
+    low = [r for r in answered if r.score <= 2 and r.comment]
+    admin = people["admin@example.com"]
+    for note, group in zip(FEEDBACK_ACTIONS, (low[::2], low[1::2]), strict=False):
+        if group:
+            action = FeedbackAction(note=note, created_by_id=admin.id,
+                                    created_at=now - timedelta(days=rng.randint(1, 20)))
+            db.session.add(action)
+            db.session.flush()
+            for response in group:
+                response.action_id = action.id
+    agent = people["agent@example.com"]
+    for response in [r for r in answered if r.agent_id == agent.id][:3]:
+        notify([agent], "survey_answered",
+               f"A requester rated REQ-{response.request_id:06d} {response.score}/5.",
+               f"/requests/REQ-{response.request_id:06d}")
+    db.session.flush()
+    return len(answered)
 
 
 def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=None):
@@ -285,6 +364,9 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
         target = rules.targets[priority]
         minutes = target.first_response_minutes if stage is Stage.NEW else target.resolution_minutes
         created = rules.calendar(priority).subtract(now, minutes * used)
+    elif stage is Stage.RESOLVED:
+        # Waiting for the requester's "did it fix it?": resolved in the last few days.
+        created = now - timedelta(minutes=rng.randint(24 * 60, 10 * 24 * 60))
     else:
         created = now - timedelta(minutes=rng.randint(2 * 24 * 60, 120 * 24 * 60))
     category = categories[slug]
