@@ -48,6 +48,8 @@ def _init_sentry(app: Flask) -> None:
         environment=app.config.get("RAPPORT_ENV"),
         integrations=[FlaskIntegration()],
         send_default_pii=False,
+        # Frame variables can hold request data (a survey link's token, form fields).
+        include_local_variables=False,
         traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0),
         before_send=scrub_event,
         before_send_transaction=scrub_event,

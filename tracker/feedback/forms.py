@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from tracker.models import SCORE_WORDS
 
@@ -13,8 +13,18 @@ SCORE_CHOICES = [SelectChoice(str(score), f"{score} · {words}") for score, word
                  in sorted(SCORE_WORDS.items())]
 
 
+class ScoreField(RadioField):
+    """A 1-5 choice that explains itself when something else arrives."""
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(
+                "Please choose how we did, from 1 (very poor) to 5 (excellent)."
+            )
+
+
 class SurveyForm(FlaskForm):
-    score = RadioField(
+    score = ScoreField(
         "How did we do?",
         choices=SCORE_CHOICES,
         validators=[

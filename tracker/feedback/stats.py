@@ -111,7 +111,9 @@ def by_agent(now: datetime, since: datetime | None = None) -> list[Satisfaction]
     return sorted(result, key=lambda s: (-s.answers, s.name))
 
 
-def _by_group(model, response_column, invitation_column, now, since) -> list[Satisfaction]:
+def _by_group(
+    model, response_column, invitation_column, now, since, nobody: str
+) -> list[Satisfaction]:
     rows = _rows(response_column, now, since)
     invited = _invited(invitation_column, since)
     names = {g.id: g.name for g in db.session.scalars(select(model))}
@@ -120,7 +122,7 @@ def _by_group(model, response_column, invitation_column, now, since) -> list[Sat
         answers, average, recent, earlier = rows.get(key, (0, None, None, None))
         result.append(
             Satisfaction(
-                key, names.get(key, "None"), answers, _round(average), _round(recent),
+                key, names.get(key, nobody), answers, _round(average), _round(recent),
                 _round(earlier), invited.get(key, 0),
             )
         )
@@ -128,13 +130,15 @@ def _by_group(model, response_column, invitation_column, now, since) -> list[Sat
 
 
 def by_team(now: datetime, since: datetime | None = None) -> list[Satisfaction]:
-    return _by_group(ITTeam, SurveyResponse.team_id, SurveyInvitation.team_id, now, since)
+    return _by_group(
+        ITTeam, SurveyResponse.team_id, SurveyInvitation.team_id, now, since, "No team"
+    )
 
 
 def by_unit(now: datetime, since: datetime | None = None) -> list[Satisfaction]:
     return _by_group(
         BusinessUnit, SurveyResponse.business_unit_id, SurveyInvitation.business_unit_id,
-        now, since,
+        now, since, "No unit",
     )
 
 

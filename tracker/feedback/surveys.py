@@ -46,12 +46,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def invite(
-    service_request: ServiceRequest, now: datetime | None = None
-) -> tuple[SurveyInvitation, str]:
-    """Ask the requester how it went; returns the invitation and its one-time token."""
-    now = now or utcnow()
-    # A request resolved again asks again; the older, unanswered question lapses.
+def withdraw(service_request: ServiceRequest, now: datetime) -> None:
+    """The request is back with IT: an unanswered question about it lapses."""
     db.session.execute(
         update(SurveyInvitation)
         .where(
@@ -60,7 +56,17 @@ def invite(
             SurveyInvitation.expires_at > now,
         )
         .values(expires_at=now)
+        .execution_options(synchronize_session=False)
     )
+
+
+def invite(
+    service_request: ServiceRequest, now: datetime | None = None
+) -> tuple[SurveyInvitation, str]:
+    """Ask the requester how it went; returns the invitation and its one-time token."""
+    now = now or utcnow()
+    # A request resolved again asks again; the older, unanswered question lapses.
+    withdraw(service_request, now)
     token = secrets.token_urlsafe(32)
     invitation = SurveyInvitation(
         request_id=service_request.id,
@@ -196,7 +202,7 @@ def _tell_people(service_request, requester, invitation, response) -> None:
         if invitation.business_unit_id:
             unit = db.session.get(BusinessUnit, invitation.business_unit_id)
             people.append(unit.brm_id if unit else None)
-        people = [p for p in people if p != invitation.agent_id]
+        people = [p for p in people if p not in (invitation.agent_id, invitation.requester_id)]
         notify(
             people,
             "low_score",

@@ -83,7 +83,12 @@ def survey_follow_up(token: str):
 
 def _follow_up(invitation: SurveyInvitation, follow_up_url: str, *, in_app: bool = False):
     response = invitation.response
-    if response is None or invitation.expires_at <= utcnow():
+    # Only a low score is asked "what went wrong?", and only while the link is valid.
+    if (
+        response is None
+        or response.score not in surveys.LOW_SCORES
+        or invitation.expires_at <= utcnow()
+    ):
         abort(404)
     form = FollowUpForm()
     if form.validate_on_submit():

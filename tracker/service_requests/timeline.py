@@ -62,8 +62,13 @@ def set_stage(
     event = record(
         service_request, actor, EventKind.STAGE, body=body, old_value=old.value, new_value=new.value
     )
+    # Feedback builds on requests, so it is imported here rather than at the top.
     if new is Stage.RESOLVED:
-        from tracker.feedback.surveys import invite  # feedback builds on requests
+        from tracker.feedback.surveys import invite
 
         invite(service_request, now)
+    elif old in (Stage.RESOLVED, Stage.CLOSED) and new is not Stage.CLOSED:
+        from tracker.feedback.surveys import withdraw
+
+        withdraw(service_request, now)
     return event

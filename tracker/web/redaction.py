@@ -55,4 +55,7 @@ def scrub_event(event: dict, _hint: dict | None = None) -> dict:
             data["url"] = redact(data["url"])
     if isinstance(event.get("transaction"), str):
         event["transaction"] = redact(event["transaction"])
+    for exception in (event.get("exception") or {}).get("values", []) or []:
+        for frame in (exception.get("stacktrace") or {}).get("frames", []) or []:
+            frame.pop("vars", None)
     return event
