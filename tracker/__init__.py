@@ -84,7 +84,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tracker import admin, auth, feedback, notifications, service_requests, triage, web
+    from tracker import (
+        admin,
+        auth,
+        feedback,
+        notifications,
+        service_requests,
+        shadow_it,
+        triage,
+        web,
+    )
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
@@ -93,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(shadow_it.bp)
 
 
 def _register_web(app: Flask) -> None:

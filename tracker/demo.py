@@ -266,10 +266,107 @@ def load_demo(seed: int = 2026) -> str:
         )
     db.session.flush()
     answered = _demo_feedback(rng, requests, people, now)
+    tools = _demo_tools(rng, people, requests, now)
     return (
         f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
-        f"{len(requests)} requests and {answered} survey answers."
+        f"{len(requests)} requests, {answered} survey answers and {tools} registered tools."
     )
+
+
+# (name, address, purpose, people, payer, cost, period, data, sign-in, critical)
+DEMO_TOOLS = (
+    ("Trello", "trello.com", "Planning campaigns and content", 12, "team_budget", 60, "month",
+     "internal", "own_passwords", False),
+    ("Canva", "canva.com", "Social media graphics", 6, "company_card", 110, "year",
+     "none", "own_passwords", False),
+    ("Calendly", "calendly.com", "Booking customer calls", 9, "team_budget", 12, "month",
+     "personal", "own_passwords", False),
+    ("Airtable", "airtable.com", "Tracking supplier contracts", 15, "team_budget", 240, "month",
+     "sensitive", "own_passwords", True),
+    ("Miro", "miro.com", "Workshops and whiteboards", 30, "company_card", 80, "month",
+     "internal", "sso", False),
+    ("Zapier", "zapier.com", "Copying web form leads into the CRM", 3, "personal", 20, "month",
+     "personal", "own_passwords", True),
+    ("Dropbox", "dropbox.com", "Sharing large files with agencies", 8, "team_budget", 150,
+     "year", "internal", "own_passwords", False),
+    ("Typeform", "typeform.com", "Customer surveys", 4, "company_card", 50, "month",
+     "personal", "own_passwords", False),
+    ("Notion", "notion.so", "Team wiki and onboarding notes", 25, "team_budget", 8, "month",
+     "internal", "sso", False),
+    ("WhatsApp", "whatsapp.com", "Shift swaps between warehouse staff", 60, "free", None,
+     "month", "personal", "own_passwords", True),
+    ("Grammarly", "grammarly.com", "Checking customer letters", 5, "personal", 12, "month",
+     "personal", "own_passwords", False),
+    ("Loom", "loom.com", "Short how-to videos for customers", 7, "team_budget", 15, "month",
+     "none", "own_passwords", False),
+    ("Mailchimp", "mailchimp.com", "Newsletter to customers", 4, "company_card", 300, "year",
+     "personal", "own_passwords", True),
+    ("SurveyMonkey", "surveymonkey.com", "Staff pulse surveys", 3, "team_budget", 400, "year",
+     "personal", "sso", False),
+    ("Google Sheets", "docs.google.com", "Overtime tracking", 40, "free", None, "month",
+     "sensitive", "own_passwords", True),
+    ("Asana", "asana.com", "Recruiting pipeline", 6, "team_budget", 25, "month",
+     "personal", "sso", False),
+    ("Smartsheet", "smartsheet.com", "Warehouse stock counts", 18, "company_card", 900, "year",
+     "internal", "own_passwords", True),
+    ("WeTransfer", "wetransfer.com", "Sending designs to the printer", 5, "free", None, "month",
+     "none", "own_passwords", False),
+    ("Pipedrive", "pipedrive.com", "Tracking deals before they reach the CRM", 9, "team_budget",
+     45, "month", "personal", "own_passwords", True),
+    ("Xero", "xero.com", "Petty cash for the Dublin office", 2, "company_card", 30, "month",
+     "sensitive", "own_passwords", True),
+    ("Slack", "slack.com", "Chat with the agency", 20, "team_budget", 7, "month",
+     "internal", "sso", False),
+    ("1Password", "1password.com", "Sharing supplier portal logins", 10, "team_budget", 8,
+     "month", "sensitive", "own_passwords", True),
+    ("Figma", "figma.com", "Designing the customer portal", 6, "company_card", 45, "month",
+     "internal", "sso", False),
+    ("Doodle", "doodle.com", "Finding meeting dates", 12, "free", None, "month",
+     "none", "own_passwords", False),
+    ("Hotjar", "hotjar.com", "Seeing how customers use the website", 3, "team_budget", 39,
+     "month", "personal", "own_passwords", False),
+    ("Monday.com", "monday.com", "Facilities maintenance jobs", 14, "team_budget", 120, "month",
+     "internal", "own_passwords", True),
+)
+DEMO_TOOL_OUTCOMES = (
+    ("registered", "", ""),
+    ("under_review", "", ""),
+    ("sanctioned", "Low risk and widely useful; keep using it.", ""),
+    ("tolerated", "Fine for now; we'll look again at renewal.",
+     "Please don't put customer data in it."),
+    ("replace", "We already pay for an approved tool that does this.",
+     "We'll help you move to the approved tool this quarter."),
+    ("retire", "Customer data behind personal passwords is too risky.",
+     "Please export your data; we'll help you move it."),
+)
+
+
+def _demo_tools(rng, people, requests, now) -> int:
+    """A registry with every status and risk tier, across the units."""
+    from tracker.shadow_it import services as tools
+
+    registrants = [p for p in people.values() if p.business_unit is not None]
+    staff = people["agent@example.com"]
+    for index, row in enumerate(DEMO_TOOLS):
+        name, url, purpose, users, payer, cost, period, data, sign_in, critical = row
+        person = people["requester@example.com"] if index % 9 == 0 else rng.choice(registrants)
+        own_requests = [r for r in requests if r.requester_id == person.id]
+        unmet = own_requests[0].id if own_requests and index % 7 == 3 else None
+        tool = tools.register(person, tools.Registration(
+            name=name, url=url, purpose=purpose, user_count=users, payer=payer,
+            cost_amount=cost, cost_period=period, currency="GBP", data_kind=data,
+            sign_in=sign_in, business_critical=critical, impact="",
+            renewal_date=(now + timedelta(days=rng.randint(5, 300))).date() if cost else None,
+            unmet_request_id=unmet,
+        ))
+        tool.created_at = now - timedelta(days=rng.randint(3, 200))
+        status, rationale, advice = DEMO_TOOL_OUTCOMES[index % len(DEMO_TOOL_OUTCOMES)]
+        if status != "registered":
+            tools.review(tool, staff, "under_review", "")
+        if status not in ("registered", "under_review"):
+            tools.review(tool, staff, status, rationale, advice)
+    db.session.flush()
+    return len(DEMO_TOOLS)
 
 
 FEEDBACK_COMMENTS = {

@@ -14,17 +14,28 @@ from tracker.models.requests import (
     Urgency,
 )
 from tracker.models.sla import BusinessHours, SLAPolicy
+from tracker.models.tools import (
+    DataKind,
+    Payer,
+    ShadowTool,
+    SignIn,
+    ToolAdoption,
+    ToolEvent,
+    ToolStatus,
+)
 from tracker.models.users import Role, RoleGrant, User
 
 __all__ = [
     "BusinessHours",
     "BusinessUnit",
     "Category",
+    "DataKind",
     "EventKind",
     "FeedbackAction",
     "ITTeam",
     "Impact",
     "Notification",
+    "Payer",
     "RequestEvent",
     "Role",
     "RoleGrant",
@@ -32,9 +43,14 @@ __all__ = [
     "SLAPolicy",
     "SavedView",
     "ServiceRequest",
+    "ShadowTool",
+    "SignIn",
     "Stage",
     "SurveyInvitation",
     "SurveyResponse",
+    "ToolAdoption",
+    "ToolEvent",
+    "ToolStatus",
     "Urgency",
     "User",
     "team_members",
