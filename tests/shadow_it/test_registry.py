@@ -229,3 +229,26 @@ def test_inventory_runs_a_fixed_number_of_queries(app, client, make, count_queri
     with count_queries() as many:
         client.get("/tools/")
     assert len(few) == len(many) <= 6
+
+
+def test_unreviewed_high_risk_tools_are_counted_per_unit(app, client, make):
+    from tracker.shadow_it.queries import unreviewed_high_risk
+
+    _, risky = _tool(app, client, make, data_kind="personal", url="r.example", name="Risky")
+    _, calm = _tool(app, client, make, data_kind="none", sign_in="sso", url="c.example",
+                    name="Calm")
+    with app.app_context():
+        unit_id = db.session.get(ShadowTool, risky.id).business_unit_id
+        assert unreviewed_high_risk(unit_id) == 1
+        db.session.get(ShadowTool, risky.id).status = "sanctioned"
+        db.session.commit()
+        assert unreviewed_high_risk(unit_id) == 0
+        assert unreviewed_high_risk(db.session.get(ShadowTool, calm.id).business_unit_id) == 0
+
+
+def test_the_organisation_total_is_shown_to_staff(client, make, app):
+    _tool(app, client, make, name="A", url="a.example", cost_amount="100", cost_period="month")
+    _tool(app, client, make, name="B", url="b.example", cost_amount="300", cost_period="year")
+    client.login(make.agent().email)
+    text = visible_text(client.get("/tools/").get_data(as_text=True))
+    assert "All of the organisation GBP 1,500" in text

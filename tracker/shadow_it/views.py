@@ -140,6 +140,10 @@ def index():
     filters = queries.ToolFilters.from_args(request.args)
     today = utcnow().date()
     tools = db.session.scalars(queries.inventory_query(current_user, filters, today)).all()
+    costs = queries.cost_by_unit(current_user)
+    totals: dict[str, object] = {}
+    for line in costs:
+        totals[line.currency] = totals.get(line.currency, 0) + line.yearly
     return render(
         "shadow_it/index.html",
         tools=tools,
@@ -150,7 +154,8 @@ def index():
             db.session.scalars(select(BusinessUnit).order_by(BusinessUnit.name)).all()
             if current_user.is_staff else []
         ),
-        costs=queries.cost_by_unit(current_user),
+        costs=costs,
+        cost_totals=totals,
         renewing=queries.renewing_soon(current_user, today),
         today=today,
     )
