@@ -365,6 +365,9 @@ def _demo_tools(rng, people, requests, now) -> int:
             tools.review(tool, staff, "under_review", "")
         if status not in ("registered", "under_review"):
             tools.review(tool, staff, status, rationale, advice)
+        # The history happened over the weeks after registering, not just now.
+        for step, event in enumerate(tool.events):
+            event.created_at = min(tool.created_at + timedelta(days=3 * step), now)
     db.session.flush()
     return len(DEMO_TOOLS)
 
