@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
 from tracker.models import FeedbackAction, ServiceRequest, SurveyResponse, User
@@ -30,8 +31,7 @@ def mark_acted_upon(response_ids: list[int], note: str, actor: User) -> Feedback
 
 
 def latest_response_for(service_request: ServiceRequest) -> SurveyResponse | None:
-    from sqlalchemy.orm import joinedload
-
+    """The requester's latest answer about this request, with what changed because of it."""
     return db.session.scalar(
         select(SurveyResponse)
         .options(joinedload(SurveyResponse.action))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from tracker.database import utcnow
 from tracker.extensions import db
@@ -107,8 +108,6 @@ def pending_for_request(service_request: ServiceRequest, now: datetime) -> Surve
 
 def pending_for_person(user: User, now: datetime, limit: int = 3) -> list[SurveyInvitation]:
     """Questions waiting for this person, newest first, with their requests."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SurveyInvitation)

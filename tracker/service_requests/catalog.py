@@ -41,8 +41,6 @@ DEFAULT_CATEGORIES = (
     ),
 )
 
-IDEA_SLUG = "idea"
-
 
 def seed_categories() -> list[Category]:
     """Create the default categories that are missing; leave edited ones alone."""

@@ -24,9 +24,5 @@ def can_see_internal(user: User) -> bool:
     return user.is_authenticated and user.is_staff
 
 
-def can_change_stage(user: User, service_request: ServiceRequest) -> bool:
-    return user.is_authenticated and user.is_staff
-
-
 def is_requester_of(user: User, service_request: ServiceRequest) -> bool:
     return user.is_authenticated and service_request.requester_id == user.id
