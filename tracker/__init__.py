@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         feedback,
         notifications,
+        relationships,
         service_requests,
         shadow_it,
         triage,
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(shadow_it.bp)
+    app.register_blueprint(relationships.bp)
 
 
 def _register_web(app: Flask) -> None:

@@ -4,6 +4,16 @@ from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
 from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
+from tracker.models.relationships import (
+    PULSE_QUESTIONS,
+    NextAction,
+    PulseAnswer,
+    PulseParticipant,
+    PulseSide,
+    PulseSurvey,
+    Touchpoint,
+    TouchpointKind,
+)
 from tracker.models.requests import (
     Category,
     EventKind,
@@ -34,7 +44,13 @@ __all__ = [
     "FeedbackAction",
     "ITTeam",
     "Impact",
+    "NextAction",
     "Notification",
+    "PULSE_QUESTIONS",
+    "PulseAnswer",
+    "PulseParticipant",
+    "PulseSide",
+    "PulseSurvey",
     "Payer",
     "RequestEvent",
     "Role",
@@ -49,6 +65,8 @@ __all__ = [
     "SurveyInvitation",
     "SurveyResponse",
     "ToolAdoption",
+    "Touchpoint",
+    "TouchpointKind",
     "ToolEvent",
     "ToolStatus",
     "Urgency",

@@ -30,6 +30,8 @@ class BusinessUnit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The unit's business objectives, one per line.
+    objectives: Mapped[str] = mapped_column(Text, default="")
     # use_alter breaks the users <-> business_units cycle when tables are created.
     brm_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
@@ -44,6 +46,10 @@ class BusinessUnit(db.Model):
     members: Mapped[list[User]] = relationship(
         foreign_keys="User.business_unit_id", back_populates="business_unit"
     )
+
+    @property
+    def objective_list(self) -> list[str]:
+        return [line.strip() for line in (self.objectives or "").splitlines() if line.strip()]
 
     def __repr__(self) -> str:
         return f"<BusinessUnit {self.id} {self.name}>"

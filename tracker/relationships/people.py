@@ -1,0 +1,3 @@
+"""people"""
+
+from tracker.relationships.views import bp  # noqa: F401

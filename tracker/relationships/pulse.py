@@ -1,0 +1,3 @@
+"""pulse"""
+
+from tracker.relationships.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""touchpoints"""
+
+from tracker.relationships.views import bp  # noqa: F401
