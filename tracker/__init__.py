@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(shadow_it.bp)
+    from tracker.relationships import people, pulse, touchpoints, views  # noqa: F401  (routes)
+
     app.register_blueprint(relationships.bp)
 
 

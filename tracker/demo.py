@@ -17,12 +17,17 @@ from tracker.models import (
     EventKind,
     FeedbackAction,
     ITTeam,
+    NextAction,
+    PulseAnswer,
+    PulseParticipant,
+    PulseSurvey,
     RequestEvent,
     Role,
     ServiceRequest,
     Stage,
     SurveyInvitation,
     SurveyResponse,
+    Touchpoint,
     User,
 )
 from tracker.notifications.services import notify
@@ -45,6 +50,30 @@ UNITS = (
     ("People & Culture", "Recruiting, HR services and learning."),
     ("Customer Care", "The contact centre and customer success team."),
 )
+
+UNIT_OBJECTIVES = {
+    "Finance": ("Close the books in 5 working days", "Automate invoice chasing",
+                "Pass the annual audit without findings"),
+    "Sales": ("Grow recurring revenue by 15 %", "One customer record across CRM and billing",
+              "Onboard new account managers in two weeks"),
+    "Operations": ("Same-day dispatch for 95 % of orders", "Live stock levels for every site"),
+    "People & Culture": ("Hire 40 people this year", "Digital onboarding for every new starter"),
+    "Customer Care": ("Answer 80 % of calls within 30 seconds",
+                      "Cut repeat contacts by a third", "Move customer surveys off personal tools"),
+}
+
+# How each unit's story goes: the share of requests resolved within target, the share
+# reopened, and how satisfied people were (weights for scores 5, 4, 3, 2, 1).
+# Sales is a healthy relationship, Customer Care a struggling one, and People & Culture
+# has no BRM yet.
+UNIT_PACE = {
+    "Finance": (0.7, 0.05, (35, 30, 20, 10, 5)),
+    "Sales": (0.95, 0.0, (60, 30, 8, 2, 0)),
+    "Operations": (0.75, 0.05, (40, 30, 15, 10, 5)),
+    "People & Culture": (0.65, 0.05, (35, 35, 15, 10, 5)),
+    "Customer Care": (0.3, 0.3, (8, 15, 27, 27, 23)),
+}
+DEFAULT_PACE = (0.7, 0.05, (40, 30, 15, 10, 5))
 
 TEAMS = (
     ("Service Desk", "First line: questions, how-tos and quick fixes."),
@@ -95,7 +124,7 @@ UNIT_OWNERS = {
     "Finance": ("brm@example.com", "agent@example.com"),
     "Sales": ("brm@example.com", "jonas.berg@example.com"),
     "Operations": ("lena.fischer@example.com", "mei.chen@example.com"),
-    "People & Culture": ("lena.fischer@example.com", None),
+    "People & Culture": (None, None),
     "Customer Care": ("lena.fischer@example.com", "jonas.berg@example.com"),
 }
 
@@ -220,7 +249,12 @@ def load_demo(seed: int = 2026) -> str:
     rng = random.Random(seed)
     now = utcnow()
 
-    units = {name: BusinessUnit(name=name, description=text) for name, text in UNITS}
+    units = {
+        name: BusinessUnit(
+            name=name, description=text, objectives="\n".join(UNIT_OBJECTIVES.get(name, ()))
+        )
+        for name, text in UNITS
+    }
     teams = {name: ITTeam(name=name, description=text) for name, text in TEAMS}
     db.session.add_all([*units.values(), *teams.values()])
 
@@ -242,7 +276,7 @@ def load_demo(seed: int = 2026) -> str:
     db.session.flush()
 
     for unit_name, (brm, buddy) in UNIT_OWNERS.items():
-        units[unit_name].brm = people[brm]
+        units[unit_name].brm = people[brm] if brm else None
         units[unit_name].it_buddy = people[buddy] if buddy else None
     # A personal buddy overrides the unit's: the Head of Finance has the admin.
     people["mark.ellis@example.com"].it_buddy = people["admin@example.com"]
@@ -265,12 +299,106 @@ def load_demo(seed: int = 2026) -> str:
             _demo_request(rng, now, categories, [rosa], staff, teams, people, stage=stage)
         )
     db.session.flush()
+    # Customer Care's ideas have been waiting for months.
+    care = [p for p in requesters if p.business_unit is units["Customer Care"]]
+    for age in (170, 120, 95):
+        requests.append(_demo_request(
+            rng, now, categories, care, staff, teams, people, stage=Stage.TRIAGED, slug="idea",
+            created=now - timedelta(days=age),
+        ))
+    db.session.flush()
     answered = _demo_feedback(rng, requests, people, now)
     tools = _demo_tools(rng, people, requests, now)
+    _demo_relationships(rng, units, people, now)
     return (
         f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
         f"{len(requests)} requests, {answered} survey answers and {tools} registered tools."
     )
+
+
+# Touchpoints per unit: (days ago, kind, attendees, notes, [(action, owner, due in days, done)])
+DEMO_TOUCHPOINTS = {
+    "Sales": (
+        (12, "meeting", "Carla Rossi, Priya Natarajan, Jonas Berg",
+         "Quarterly catch-up. The CRM clean-up went well; the team wants the billing link next.",
+         (("Draft the CRM-to-billing integration plan", "Jonas Berg", 10, False),
+          ("Share the new-starter checklist", "Carla Rossi", -3, True))),
+        (45, "check_in", "Daniel Kim, Priya Natarajan",
+         "Short check-in on laptop refresh; all account managers have new machines.", ()),
+        (80, "review", "Carla Rossi, Priya Natarajan, Sam Okafor",
+         "Service review: requests resolved in time, satisfaction high.",
+         (("Move the deals tracker into the CRM", "Fatima Zahra", -40, True),)),
+    ),
+    "Finance": (
+        (20, "meeting", "Mark Ellis, Priya Natarajan, Alex Morgan",
+         "Month-end pain points: slow shared drive, payroll export errors.",
+         (("Find the cause of the payroll export failures", "Alex Morgan", -5, False),
+          ("Propose an invoice-reminder tool", "Priya Natarajan", 14, False))),
+        (70, "check_in", "Nina Petrov, Alex Morgan", "Payroll access for cover staff agreed.", ()),
+    ),
+    "Operations": (
+        (50, "workshop", "George Adams, Hana Sato, Lena Fischer, Mei Chen",
+         "Mapped the stock-count process; Smartsheet is doing a job nobody else does.",
+         (("Review Smartsheet with the risk team", "Mei Chen", 20, False),)),
+    ),
+    "Customer Care": (
+        (140, "meeting", "Miguel Santos, Lena Fischer",
+         "Long waits on broken headsets and repeated password lockouts. Team is frustrated.",
+         (("Agree a headset spares stock", "Lena Fischer", -110, False),
+          ("Set up self-service password reset", "Jonas Berg", -60, False))),
+    ),
+}
+
+# Pulse answers per unit: (quarters ago, business answers, IT answers) as scores out of 5.
+DEMO_PULSES = {
+    "Sales": (1, ((5, 4, 5), (4, 4, 4), (5, 5, 4), (4, 5, 5)), ((4, 4, 4), (5, 4, 4), (4, 4, 5))),
+    "Customer Care": (1, ((2, 2, 3), (2, 1, 2), (3, 2, 2), (2, 2, 3)),
+                      ((4, 4, 4), (4, 3, 4), (5, 4, 4))),
+    "Finance": (0, ((4, 3, 4), (3, 3, 4)), ()),
+}
+
+
+def _quarter(moment) -> str:
+    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+
+
+def _demo_relationships(rng, units, people, now) -> None:
+    """Touchpoints with next actions, and pulses: each unit's relationship has a story."""
+    for unit_name, entries in DEMO_TOUCHPOINTS.items():
+        unit = units[unit_name]
+        for days, kind, attendees, notes, actions in entries:
+            happened = (now - timedelta(days=days)).date()
+            touchpoint = Touchpoint(
+                business_unit=unit, happened_on=happened, kind=kind, attendees=attendees,
+                notes=notes, created_by=unit.brm, created_at=now - timedelta(days=days),
+            )
+            for text, owner, due_in, done in actions:
+                touchpoint.actions.append(NextAction(
+                    business_unit_id=unit.id, description=text, owner=owner,
+                    due_on=(now + timedelta(days=due_in)).date(),
+                    done_at=now - timedelta(days=max(-due_in, 1)) if done else None,
+                ))
+            db.session.add(touchpoint)
+    staff = [p for p in people.values() if p.is_staff]
+    for unit_name, (quarters_ago, business, it) in DEMO_PULSES.items():
+        unit = units[unit_name]
+        opened = now - timedelta(days=91 * quarters_ago + 5)
+        pulse = PulseSurvey(
+            business_unit=unit, quarter=_quarter(opened), opened_at=opened,
+            closes_at=opened + timedelta(days=21), sent_by_id=unit.brm_id,
+        )
+        db.session.add(pulse)
+        db.session.flush()
+        # Rosa hasn't answered Finance's open pulse yet: it waits for her on the portal.
+        members = [p for p in unit.members if p.email != "requester@example.com"]
+        for side, answers, who in (("business", business, members), ("it", it, staff)):
+            for person, (understanding, ease, trust) in zip(who, answers, strict=False):
+                db.session.add(PulseParticipant(pulse_id=pulse.id, user_id=person.id))
+                db.session.add(PulseAnswer(
+                    id=secrets.token_hex(16), pulse_id=pulse.id, side=side,
+                    understanding=understanding, ease=ease, trust=trust,
+                ))
+    db.session.flush()
 
 
 # (name, address, purpose, people, payer, cost, period, data, sign-in, critical)
@@ -405,7 +533,7 @@ def _demo_feedback(rng, requests, people, now) -> int:
         db.session.add(invitation)
         if sr.stage != Stage.CLOSED.value or rng.random() > 0.65:
             continue
-        score = rng.choices([5, 4, 3, 2, 1], weights=[40, 30, 15, 10, 5])[0]
+        score = rng.choices([5, 4, 3, 2, 1], weights=_pace(sr.requester)[2])[0]
         at = min(sr.resolved_at + timedelta(hours=rng.randint(1, 72)), now)
         invitation.answered_at = at
         response = SurveyResponse(
@@ -444,8 +572,10 @@ def _demo_feedback(rng, requests, people, now) -> int:
     return len(answered)
 
 
-def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=None):
-    slug = rng.choices(list(REQUEST_TEXTS), weights=[40, 20, 15, 15, 10])[0]
+def _demo_request(
+    rng, now, categories, requesters, staff, teams, people, stage=None, slug=None, created=None
+):
+    slug = slug or rng.choices(list(REQUEST_TEXTS), weights=[40, 20, 15, 15, 10])[0]
     title, description = rng.choice(REQUEST_TEXTS[slug])
     requester = rng.choice(requesters)
     if stage is None:
@@ -453,7 +583,9 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
     impact = rng.choices(["just_me", "my_team", "whole_unit"], weights=[55, 30, 15])[0]
     urgency = rng.choices(["workaround", "slowed", "blocked"], weights=[30, 45, 25])[0]
     priority = derive_priority(impact, urgency)
-    if stage in OPEN_STAGES:
+    if created is not None:
+        pass
+    elif stage in OPEN_STAGES:
         # Open work is placed on its SLA clock so that, whatever day the demo is loaded,
         # most requests are on track, some at risk and a few breached.
         rules = sla.load_rules()
@@ -470,6 +602,14 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
     else:
         created = now - timedelta(minutes=rng.randint(2 * 24 * 60, 120 * 24 * 60))
     category = categories[slug]
+    on_time, reopen_share, _ = _pace(requester)
+    until = now
+    if stage in (Stage.RESOLVED, Stage.CLOSED) and rng.random() < on_time:
+        # Resolved within target: the whole story fits inside the resolution time.
+        rules = sla.load_rules()
+        target = rules.targets[priority].resolution_minutes * rng.uniform(0.2, 0.85)
+        until = min(rules.calendar(priority).add(created, target), now)
+    reopened = stage in (Stage.RESOLVED, Stage.CLOSED) and rng.random() < reopen_share
     team = category.default_team or teams["Service Desk"]
     assignee = None
     if stage is not Stage.NEW:
@@ -492,14 +632,19 @@ def _demo_request(rng, now, categories, requesters, staff, teams, people, stage=
         last_activity_at=created,
     )
     db.session.add(sr)
-    _demo_timeline(rng, sr, stage, requester, assignee, created, now)
+    _demo_timeline(rng, sr, stage, requester, assignee, created, until, reopened)
     sla.schedule(sr, sla.load_rules())
     return sr
 
 
-def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
+def _pace(person):
+    unit = person.business_unit.name if person.business_unit else ""
+    return UNIT_PACE.get(unit, DEFAULT_PACE)
+
+
+def _demo_timeline(rng, sr, stage, requester, assignee, created, until, reopened=False):
     """Events that tell a coherent story up to the request's current stage."""
-    span = now - created
+    span = until - created
     moments = sorted(created + span * rng.uniform(0.05, 0.95) for _ in range(6))
     events = [RequestEvent(actor=requester, kind=EventKind.CREATED.value, created_at=created)]
 
@@ -514,6 +659,10 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
         Stage.RESOLVED: [Stage.IN_PROGRESS, Stage.RESOLVED],
         Stage.CLOSED: [Stage.IN_PROGRESS, Stage.RESOLVED, Stage.CLOSED],
     }[stage]
+    if reopened:
+        # "It's still broken": resolved once too early, then worked on again.
+        at = path.index(Stage.RESOLVED)
+        path = [*path[:at], Stage.RESOLVED, Stage.IN_PROGRESS, *path[at:]]
     previous = Stage.NEW
     if path and assignee is not None:
         add(moments[0], actor=assignee, kind=EventKind.ASSIGNED.value, internal=True,
@@ -538,7 +687,11 @@ def _demo_timeline(rng, sr, stage, requester, assignee, created, now):
             add(at, actor=requester, kind=EventKind.COMMENT.value, body=REQUESTER_REPLIES[2])
             add(at, actor=requester, kind=EventKind.CONFIRMED.value)
             sr.closed_at = at
-        if target is Stage.IN_PROGRESS and rng.random() < 0.5:
+        if target is Stage.IN_PROGRESS and previous is Stage.RESOLVED:
+            add(at, actor=requester, kind=EventKind.REOPENED.value,
+                body="It's happening again, sorry.")
+            sr.reopen_count = (sr.reopen_count or 0) + 1
+        elif target is Stage.IN_PROGRESS and rng.random() < 0.5:
             add(at, actor=requester, kind=EventKind.COMMENT.value,
                 body=rng.choice(REQUESTER_REPLIES[:2] + REQUESTER_REPLIES[3:]))
         add(at, actor=actor, kind=EventKind.STAGE.value,

@@ -28,7 +28,7 @@ def _fill(make, rosa, agent, requests: int, comments: int):
 @pytest.mark.parametrize(
     ("url", "who", "budget"),
     [
-        ("/", "requester", 4),
+        ("/", "requester", 5),  # + open relationship pulses
         ("/requests/", "requester", 3),
         ("/requests/{ref}", "requester", 5),
         ("/requests/{ref}", "agent", 4),

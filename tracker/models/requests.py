@@ -140,10 +140,18 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_assignee_stage", "assignee_id", "stage"),
         Index("ix_service_requests_stage_assignee", "stage", "assignee_id"),
         Index("ix_service_requests_updated", "updated_at"),
-        # A unit's dashboard: volume by filing date, outcomes by resolution date, the queue.
-        Index("ix_service_requests_unit_created", "business_unit_id", "created_at"),
-        Index("ix_service_requests_unit_resolved", "business_unit_id", "resolved_at"),
-        Index("ix_service_requests_unit_stage", "business_unit_id", "stage"),
+        # Relationship dashboards: each figure is read from one covering index (volume
+        # and kinds by filing date; outcomes by resolution date; the open queue; ideas).
+        Index("ix_service_requests_unit_created", "business_unit_id", "created_at", "category_id"),
+        Index(
+            "ix_service_requests_unit_resolved",
+            "business_unit_id", "resolved_at", "resolution_due_at", "reopen_count", "created_at",
+        ),
+        Index("ix_service_requests_unit_stage", "business_unit_id", "stage", "sla_due_at"),
+        Index(
+            "ix_service_requests_category_unit", "category_id", "business_unit_id", "stage",
+            "created_at",
+        ),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
         CheckConstraint(
             "stage IN ('new', 'triaged', 'in_progress', 'waiting_on_requester', "

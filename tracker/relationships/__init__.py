@@ -1,6 +1,9 @@
-"""Business relationship management: units, BRMs, IT buddies, dashboards and health."""
+"""Business relationship management: units, BRMs, IT buddies, dashboards and health.
 
-from tracker.relationships.views import bp
-from tracker.relationships import people, pulse, touchpoints  # noqa: F401  (routes)
+The route modules are imported by the application factory, after every other feature:
+the dashboards read from all of them.
+"""
+
+from tracker.relationships.blueprint import bp
 
 __all__ = ["bp"]

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from tracker.models import ServiceRequest, User
+from tracker.models import Role, ServiceRequest, User
 
 
 def can_view(user: User, service_request: ServiceRequest) -> bool:
-    """Staff see every request; a requester sees the ones they filed."""
+    """Staff see every request; a requester sees the ones they filed; a BRM reads their units'."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or service_request.requester_id == user.id
+    return (
+        user.is_staff
+        or service_request.requester_id == user.id
+        or is_brm_reader(user, service_request)
+    )
+
+
+def is_brm_reader(user: User, service_request: ServiceRequest) -> bool:
+    """The BRM of the request's unit may read it, never change it."""
+    unit = service_request.business_unit
+    return (
+        user.is_authenticated
+        and unit is not None
+        and unit.brm_id == user.id
+        and user.has_role(Role.BRM)
+    )
 
 
 def can_comment(user: User, service_request: ServiceRequest) -> bool:
-    """Anyone who can see a request can add to its conversation while it is not closed."""
-    if not can_view(user, service_request):
+    """Staff and the requester add to the conversation while it is not closed."""
+    if not user.is_authenticated:
         return False
-    return user.is_staff or service_request.is_open or service_request.stage == "resolved"
+    if user.is_staff:
+        return True
+    return service_request.requester_id == user.id and (
+        service_request.is_open or service_request.stage == "resolved"
+    )
 
 
 def can_see_internal(user: User) -> bool:

@@ -13,6 +13,7 @@ from tracker.feedback import services as feedback_services
 from tracker.feedback import surveys
 from tracker.feedback.forms import SurveyForm
 from tracker.models import Category
+from tracker.relationships.pulse import open_pulses_for
 from tracker.relationships.services import it_people_for
 from tracker.service_requests import services, workflow
 from tracker.service_requests.catalog import active_categories
@@ -56,6 +57,7 @@ def home():
         open_requests=my_open_requests(current_user, HOME_OPEN_LIMIT),
         it_people=it_people_for(current_user),
         pending_surveys=surveys.pending_for_person(current_user, utcnow()),
+        pending_pulses=open_pulses_for(current_user, utcnow()),
     )
 
 
@@ -159,6 +161,8 @@ def detail(reference: str):
 @login_required
 def add_comment(reference: str):
     service_request = load_request_or_404(reference)
+    if not (current_user.is_staff or is_requester_of(current_user, service_request)):
+        abort(404)  # a BRM reads their units' requests but does not take part
     form = CommentForm()
     if form.validate_on_submit():
         internal = form.visibility.data == "internal"

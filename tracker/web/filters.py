@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import humanize
 from flask import Flask
@@ -57,7 +57,31 @@ def sla_label(state: str) -> str:
     return sla.SLAState(state).label
 
 
+def duration(seconds: float | None) -> str:
+    """'45 min', '3 h 20 min', '2.5 days' for a span of time."""
+    if seconds is None:
+        return "—"
+    return humanize.precisedelta(
+        timedelta(seconds=seconds), minimum_unit="minutes", format="%0.0f",
+        suppress=["months", "years"],
+    ) if seconds < 86400 else f"{seconds / 86400:.1f} days"
+
+
+def day(value: date | datetime | None) -> str:
+    """'3 Nov 2026'."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%b %Y')}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(duration)
+    app.add_template_filter(day)
+    app.add_template_filter(percent)
     app.add_template_filter(ago)
     app.add_template_filter(exact_time)
     app.add_template_filter(iso)
