@@ -20,6 +20,7 @@ from tracker.relationships import pulse as pulse_module
 from tracker.relationships.pulse import latest_results, open_pulses_for
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)  # in 2026-Q4
+CLOSED = NOW + timedelta(days=22)  # after a pulse opened at NOW has closed, same quarter
 BUSINESS_QUESTION = "How well does IT understand your work?"
 IT_QUESTION = "How well does IT understand this unit's work?"
 SCORES = {"understanding": "4", "ease": "3", "trust": "5"}
@@ -427,7 +428,7 @@ def test_two_answers_are_not_enough_to_show_anything(app, scene):
     add_answers(app, pulse_id, "business", *BUSINESS_THREE[:2])
     add_answers(app, pulse_id, "it", *IT_THREE)
 
-    found = results(app, scene.unit)
+    found = results(app, scene.unit, now=CLOSED)
 
     assert found.business.count == 2 and found.business.averages is None
     assert found.it.count == 3 and found.it.shown
@@ -442,7 +443,7 @@ def test_three_answers_show_averages_and_the_gap(app, scene, count_queries):
     add_answers(app, pulse_id, "it", *IT_THREE)
 
     with app.app_context(), count_queries() as statements:
-        found = latest_results(scene.unit.id, NOW)
+        found = latest_results(scene.unit.id, CLOSED)
     assert len(statements) <= 2
 
     assert (found.business.count, found.it.count) == (3, 3)
@@ -451,7 +452,7 @@ def test_three_answers_show_averages_and_the_gap(app, scene, count_queries):
         ("ease", 2.7, 3.7, 1.0),
         ("trust", 4.3, 4.0, -0.3),
     ]
-    assert found.is_open and found.is_current_quarter
+    assert not found.is_open and found.is_current_quarter
     assert found.quarter_label == "Q4 2026"
     assert found.previous_quarter_label is None
     assert all(q.trend is None for q in found.questions)
@@ -461,7 +462,7 @@ def test_averages_round_halves_up(app, scene):
     pulse_id = open_pulse(app, scene.unit)
     add_answers(app, pulse_id, "business", (3, 1, 5), (3, 1, 5), (3, 2, 5), (4, 1, 4))
 
-    [understanding, ease, trust] = results(app, scene.unit).questions
+    [understanding, ease, trust] = results(app, scene.unit, now=CLOSED).questions
 
     assert (understanding.business, ease.business, trust.business) == (3.3, 1.3, 4.8)
 
@@ -474,7 +475,7 @@ def test_the_previous_pulse_gives_the_trend(app, scene):
     other = open_pulse(app, scene.other_unit)
     add_answers(app, other, "business", (1, 1, 1), (1, 1, 1), (1, 1, 1))
 
-    found = results(app, scene.unit)
+    found = results(app, scene.unit, now=CLOSED)
 
     assert found.pulse_id == latest
     assert found.previous_quarter_label == "Q3 2026"
@@ -486,7 +487,7 @@ def test_a_previous_pulse_with_too_few_answers_gives_no_trend(app, scene):
     earlier = open_pulse(app, scene.unit, quarter="2026-Q3", opened=NOW - timedelta(days=90))
     add_answers(app, earlier, "business", (2, 2, 4), (3, 2, 4))
     add_answers(app, open_pulse(app, scene.unit), "business", *BUSINESS_THREE)
-    assert [q.trend for q in results(app, scene.unit).questions] == [None, None, None]
+    assert [q.trend for q in results(app, scene.unit, now=CLOSED).questions] == [None, None, None]
 
 
 def test_results_of_a_closed_pulse_of_an_earlier_quarter(app, scene):
@@ -514,7 +515,7 @@ def test_the_results_card_shows_only_averages(app, scene):
     add_answers(app, pulse_id, "business", *BUSINESS_THREE)
     add_answers(app, pulse_id, "it", *IT_THREE)
 
-    card = _render_results(app, scene.unit)
+    card = _render_results(app, scene.unit, now=CLOSED)
 
     assert _table(card) == [
         ["Question", "Finance", "IT", "Gap"],
@@ -524,8 +525,25 @@ def test_the_results_card_shows_only_averages(app, scene):
     ]
     words = visible_text(card)
     assert "3 answers from Finance · 3 from IT" in words
-    assert "Results appear once" not in words
+    assert "results appear" not in words
     assert "Send this quarter's pulse" not in words  # this quarter's is out already
+
+
+def test_an_open_pulse_keeps_its_averages_sealed(app, scene):
+    """Watching averages move after each answer would tell who gave which scores."""
+    pulse_id = open_pulse(app, scene.unit)
+    add_answers(app, pulse_id, "business", *BUSINESS_THREE)
+    add_answers(app, pulse_id, "it", *IT_THREE)
+
+    found = results(app, scene.unit)
+    assert found.is_open
+    assert (found.business.count, found.it.count) == (3, 3)
+    assert found.business.averages is None and found.it.averages is None
+    assert all((q.business, q.it, q.gap) == (None, None, None) for q in found.questions)
+
+    words = visible_text(_render_results(app, scene.unit))
+    assert "Finance: results appear when the pulse closes (3 so far)." in words
+    assert not re.search(r"\d\.\d", words)
 
 
 def test_the_results_card_waits_for_three_answers(app, scene):
@@ -533,11 +551,11 @@ def test_the_results_card_waits_for_three_answers(app, scene):
     add_answers(app, pulse_id, "business", *BUSINESS_THREE[:2])
     add_answers(app, pulse_id, "it", IT_THREE[0])
 
-    card = _render_results(app, scene.unit)
+    card = _render_results(app, scene.unit, now=CLOSED)
 
     words = visible_text(card)
-    assert "Finance: Results appear once 3 people have answered (2 so far)." in words
-    assert "IT: Results appear once 3 people have answered (1 so far)." in words
+    assert "Finance: results appear once 3 people have answered (2 so far)." in words
+    assert "IT: results appear once 3 people have answered (1 so far)." in words
     assert "<table" not in card
     assert not re.search(r"\d\.\d", words)
 
@@ -565,4 +583,5 @@ def test_the_brm_sends_the_pulse_from_the_unit_dashboard(app, client, scene, clo
     words = page_text(client.get(dashboard))
     assert "The Q4 2026 pulse is on its way to Finance and IT." in words
     assert "Send this quarter's pulse" not in words
-    assert "Results appear once 3 people have answered (none so far)." in words
+    assert ("results appear when the pulse closes, if 3 people have answered by then "
+            "(none so far).") in words

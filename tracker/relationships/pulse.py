@@ -301,13 +301,14 @@ def _tenths(value) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _sides(rows, pulse_id: int) -> dict[str, SideResult]:
+def _sides(rows, pulse_id: int, *, sealed: bool = False) -> dict[str, SideResult]:
+    """Counts and averages per side; averages stay hidden while the pulse is `sealed`."""
     found = {}
     for row in rows:
         if row.pulse_id != pulse_id:
             continue
         averages = None
-        if row.answers >= MIN_PULSE_ANSWERS:
+        if row.answers >= MIN_PULSE_ANSWERS and not sealed:
             averages = {key: _tenths(getattr(row, key)) for key in QUESTION_KEYS}
         found[row.side] = SideResult(row.answers, averages)
     return {side.value: found.get(side.value, SideResult(0, None)) for side in PulseSide}
@@ -334,7 +335,9 @@ def latest_results(unit_id: int, now: datetime) -> PulseResults | None:
         .group_by(PulseAnswer.pulse_id, PulseAnswer.side)
     ).all()
     latest, previous = pulses[0], (pulses[1] if len(pulses) > 1 else None)
-    sides = _sides(rows, latest.id)
+    # While a pulse is open its averages stay sealed: watching them move after each
+    # answer would tell who gave which scores.
+    sides = _sides(rows, latest.id, sealed=latest.is_open(now))
     business, it = sides[PulseSide.BUSINESS.value], sides[PulseSide.IT.value]
     before = _sides(rows, previous.id)[PulseSide.BUSINESS.value] if previous else None
     questions = []
