@@ -368,4 +368,4 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, make, count_q
     with count_queries() as many:
         assert client.get(f"/units/{unit.id}").status_code == 200
     assert len(few) == len(many), "\n".join(many)
-    assert len(many) <= 25  # 21 when written
+    assert len(many) == 23, len(many)

@@ -269,4 +269,4 @@ def test_the_portfolio_runs_a_fixed_number_of_queries(app, client, make, count_q
         response = client.get("/portfolio")
     assert len(unit_order(response)) == 6
     assert len(few) == len(many), "\n".join(many)
-    assert len(many) <= 12  # 9 when written
+    assert len(many) == 11, len(many)
