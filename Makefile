@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs on every core; `make test PYTEST_ARGS="tests/triage -x"` runs a part serially.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint venv migrate demo clean
 

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
 from tests.factories import Factory
 from tracker import create_app
@@ -55,11 +56,30 @@ class RapportClient(FlaskClient):
         return self.post(url, data=data, headers=headers, **kwargs)
 
 
-def _database_url(tmp_path_factory) -> str:
+def _database_url(tmp_path_factory, worker_id: str) -> str:
     url = os.environ.get("RAPPORT_TEST_DATABASE_URL", "").strip()
-    if url:
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "rapport-test.sqlite3")
+    if worker_id == "master":
         return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "rapport-test.sqlite3")
+    # Parallel workers (pytest -n) each get their own database beside the given one.
+    own = make_url(url)
+    own = own.set(database=f"{own.database}_{worker_id}")
+    _create_database(own)
+    return own.render_as_string(hide_password=False)
+
+
+def _create_database(url) -> None:
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        server.dispose()
 
 
 def _drop_everything() -> None:
@@ -76,9 +96,11 @@ def _drop_everything() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app(tmp_path_factory, worker_id):
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app(TestConfig(str(instance), _database_url(tmp_path_factory)))
+    application = create_app(
+        TestConfig(str(instance), _database_url(tmp_path_factory, worker_id))
+    )
     application.test_client_class = RapportClient
     with application.app_context():
         _drop_everything()
