@@ -121,7 +121,7 @@ class TestConfig(Config):
         self.RAPPORT_SECURE_COOKIES = False
         self.SENTRY_DSN = None
         self.RAPPORT_PAGE_SIZE = 10
-        self.PASSWORD_HASH_COST = "cheapest"  # argon2id still, at its lowest cost
+        self.ARGON2_PROFILE = "cheapest"  # argon2id still, at its lowest cost
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,7 +8,7 @@ from flask import current_app, has_app_context
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # The test suite signs in a thousand times: it uses the same algorithm at its lowest cost
-# (TestConfig sets PASSWORD_HASH_COST = "cheapest").
+# (TestConfig sets ARGON2_PROFILE = "cheapest").
 _cheapest = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 # Verified against when the e-mail is unknown, so a wrong address costs as much time
@@ -18,7 +18,7 @@ _DUMMY_HASH_CHEAPEST = _cheapest.hash("not-a-real-password")
 
 
 def _current() -> PasswordHasher:
-    if has_app_context() and current_app.config.get("PASSWORD_HASH_COST") == "cheapest":
+    if has_app_context() and current_app.config.get("ARGON2_PROFILE") == "cheapest":
         return _cheapest
     return _hasher
 
