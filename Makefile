@@ -33,6 +33,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -q -ll -r tracker
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
