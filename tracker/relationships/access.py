@@ -11,21 +11,28 @@ from tracker.models import BusinessUnit, Role, User
 from tracker.models.requests import parse_id
 
 
+def is_brm_of(user: User, unit: BusinessUnit) -> bool:
+    """Named as the unit's BRM and still holding the role (a former BRM has no access)."""
+    return unit.brm_id == user.id and user.has_role(Role.BRM)
+
+
 def can_view_unit(user: User, unit: BusinessUnit) -> bool:
     """Dashboards are for the relationship owners: IT staff and the unit's BRM."""
-    return user.is_authenticated and (user.is_staff or unit.brm_id == user.id)
+    return user.is_authenticated and (user.is_staff or is_brm_of(user, unit))
 
 
 def can_log_touchpoints(user: User, unit: BusinessUnit) -> bool:
     """The unit's BRM and IT buddy keep the touchpoint log; administrators can help."""
     return user.is_authenticated and (
-        unit.brm_id == user.id or unit.it_buddy_id == user.id or user.has_role(Role.ADMIN)
+        is_brm_of(user, unit)
+        or (unit.it_buddy_id == user.id and user.is_staff)
+        or user.has_role(Role.ADMIN)
     )
 
 
 def can_send_pulse(user: User, unit: BusinessUnit) -> bool:
     """The unit's BRM sends the quarterly pulse; administrators can too."""
-    return user.is_authenticated and (unit.brm_id == user.id or user.has_role(Role.ADMIN))
+    return user.is_authenticated and (is_brm_of(user, unit) or user.has_role(Role.ADMIN))
 
 
 def load_unit_or_404(user: User, unit_id, check=can_view_unit) -> BusinessUnit:

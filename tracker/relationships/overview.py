@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import false, select, true
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
-from tracker.models import BusinessUnit, User
+from tracker.models import BusinessUnit, Role, User
 from tracker.relationships import health, metrics
 from tracker.relationships.health import Health
 from tracker.relationships.metrics import Window
@@ -31,7 +31,8 @@ def visible_units(user: User):
         joinedload(BusinessUnit.brm), joinedload(BusinessUnit.it_buddy)
     )
     if not user.is_staff:
-        query = query.where(BusinessUnit.brm_id == user.id)
+        query = query.where(BusinessUnit.brm_id == user.id, false() if not user.has_role(
+            Role.BRM) else true())
     return query.order_by(BusinessUnit.name)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,7 +16,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from tracker.models import ToolStatus
@@ -54,6 +63,18 @@ class ToolForm(FlaskForm):
         "Its web address (if it has one)",
         validators=[Length(max=300, message="Please keep the address under 300 characters.")],
     )
+
+    def validate_url(self, field) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            return
+        try:
+            urlsplit(text if "://" in text else "https://" + text).hostname  # noqa: B018
+        except ValueError as exc:
+            raise ValidationError(
+                "That doesn't look like a web address. Something like example.com is enough."
+            ) from exc
+
     purpose = TextAreaField(
         "What does your team use it for?",
         validators=[

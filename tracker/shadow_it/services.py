@@ -60,7 +60,10 @@ def domain_of(url: str) -> str:
         return ""
     if "://" not in text:
         text = "https://" + text
-    host = urlsplit(text).hostname or ""
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:  # e.g. "https://[unclosed": no domain to compare
+        return ""
     return host.removeprefix("www.")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -30,6 +30,10 @@ def _my_requests():
     ).all()
 
 
+# The tool a duplicate registration was offered to join ("we use it too").
+OFFERED_TOOL = "offered_tool"
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -52,6 +56,8 @@ def new():
     status = 422 if form.is_submitted() else 200
     if duplicate is not None and not form.errors:
         status = 409
+        # The person may join the tool they were just offered, even if it is not theirs.
+        session[OFFERED_TOOL] = duplicate.id
     return render("shadow_it/new.html", status=status, form=form, duplicate=duplicate,
                   join_form=JoinForm(formdata=None, people=form.user_count.data or 1))
 
@@ -79,13 +85,17 @@ def _registration(form: ToolForm) -> services.Registration:
 @login_required
 def join(tool_id: int):
     """"We use it too": no need to register it twice."""
-    tool = db.session.get(ShadowTool, tool_id)
-    if tool is None:
-        abort(404)
+    if session.get(OFFERED_TOOL) == tool_id:
+        tool = db.session.get(ShadowTool, tool_id)
+        if tool is None:
+            abort(404)
+    else:
+        tool = queries.load_tool_or_404(current_user, tool_id)
     form = JoinForm()
     if form.validate_on_submit():
         services.join(tool, current_user, form.people.data)
         db.session.commit()
+        session.pop(OFFERED_TOOL, None)
         flash(f"Thanks! We've noted that your team uses {tool.name} too.", "success")
         return redirect(url_for(".detail", tool_id=tool.id), 303)
     flash(next(iter(form.errors.values()))[0], "error")
