@@ -20,9 +20,12 @@ def create_app(config=None) -> Flask:
     from tracker.config import Config
 
     app.config.from_object(config if config is not None else Config(app.instance_path))
+    from tracker.web.audit import install_audit_log
     from tracker.web.redaction import install_log_redaction
 
     install_log_redaction()
+    install_audit_log()
+    _trust_proxies(app)
     _init_sentry(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -32,6 +35,15 @@ def create_app(config=None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind RAPPORT_PROXY_HOPS proxies, take the client's address and scheme from them."""
+    hops = app.config.get("RAPPORT_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_sentry(app: Flask) -> None:
@@ -72,9 +84,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
-    from tracker.auth.loader import load_user
+    from tracker.auth.loader import load_session_user, send_to_sign_in
 
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(load_session_user)
+    login_manager.unauthorized_handler(send_to_sign_in)
 
     secure = app.config.get("RAPPORT_SECURE_COOKIES")
     if secure is None:

@@ -65,3 +65,13 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         noun = "request" if count == 1 else "requests"
         click.echo(f"Updated the due times of {count} open {noun}.")
+
+    @app.cli.command("prune-login-attempts")
+    def prune_login_attempts_command() -> None:
+        """Forget sign-in attempts older than a day (they only matter for a few minutes)."""
+        from tracker.auth.throttling import prune_attempts
+
+        count = prune_attempts()
+        db.session.commit()
+        noun = "attempt" if count == 1 else "attempts"
+        click.echo(f"Deleted {count} sign-in {noun} older than a day.")

@@ -99,6 +99,18 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = timedelta(
             hours=_env_int(env, "RAPPORT_SESSION_HOURS", 12)
         )
+        # A session unused for this long is refused (its last-seen time lives in the session).
+        self.RAPPORT_IDLE_MINUTES = _env_int(env, "RAPPORT_IDLE_MINUTES", 120)
+        # Sign-in throttling: this many failures per account or per address in the window.
+        self.RAPPORT_LOGIN_MAX_FAILURES = _env_int(env, "RAPPORT_LOGIN_MAX_FAILURES", 10)
+        self.RAPPORT_LOGIN_WINDOW_MINUTES = _env_int(env, "RAPPORT_LOGIN_WINDOW_MINUTES", 15)
+        # redis://… keeps the sign-in counts in Redis; unset, they live in the database.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "").strip() or None
+        # Host names this instance answers to; any other Host header gets 400.
+        hosts = [h.strip() for h in env.get("RAPPORT_TRUSTED_HOSTS", "").split(",") if h.strip()]
+        self.TRUSTED_HOSTS = hosts or None
+        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        self.RAPPORT_PROXY_HOPS = _env_int(env, "RAPPORT_PROXY_HOPS", 0)
         self.WTF_CSRF_TIME_LIMIT = _env_int(env, "RAPPORT_CSRF_SECONDS", 8 * 3600)
         self.MAX_CONTENT_LENGTH = _env_int(env, "RAPPORT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
         self.TESTING = False
@@ -122,6 +134,9 @@ class TestConfig(Config):
         self.SENTRY_DSN = None
         self.RAPPORT_PAGE_SIZE = 10
         self.ARGON2_PROFILE = "cheapest"  # argon2id still, at its lowest cost
+        self.RATELIMIT_STORAGE_URI = None  # the database store; Redis tests opt in
+        self.TRUSTED_HOSTS = None
+        self.RAPPORT_PROXY_HOPS = 0
 
 
 def normalise_database_url(url: str) -> str:

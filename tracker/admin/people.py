@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from tracker.admin.forms import PersonForm
 from tracker.admin.units import people_with_role, person_choices
 from tracker.admin.views import bp
 from tracker.auth.passwords import hash_password
+from tracker.auth.sessions import VERSION_KEY
 from tracker.extensions import db
 from tracker.models import BusinessUnit, Role, User
 from tracker.web.authz import role_required
@@ -180,7 +181,14 @@ def _apply(person: User, form: PersonForm) -> None:
     person.phone = form.phone.data or None
     person.business_unit_id = int(form.unit.data) if form.unit.data else None
     person.it_buddy_id = int(form.it_buddy.data) if form.it_buddy.data else None
+    switched_off = bool(person.active) and not form.active.data
     person.active = bool(form.active.data)
     person.set_roles({Role.REQUESTER, *(Role(r) for r in form.roles.data or [])})
     if form.password.data:
         person.password_hash = hash_password(form.password.data)
+    if person.id is not None and (form.password.data or switched_off):
+        # A new password or a switched-off account ends that person's sessions everywhere;
+        # an administrator changing their own password stays signed in on this device.
+        person.end_sessions()
+        if current_user.is_authenticated and current_user.id == person.id:
+            session[VERSION_KEY] = person.session_version

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.database import utcnow
@@ -64,3 +64,13 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.flush()
     return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign a person out everywhere by raising their session version; does not commit."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from tracker.auth.forms import LoginForm, LogoutForm
 from tracker.auth.redirects import safe_next_url
-from tracker.auth.services import authenticate
+from tracker.auth.services import authenticate, end_sessions
+from tracker.auth.sessions import start_session
+from tracker.auth.throttling import BLOCKED_MESSAGE, throttle
 from tracker.extensions import db
+from tracker.web.audit import audit, client_address
 from tracker.web.rendering import render
 
 bp = Blueprint("auth", __name__)
@@ -32,14 +37,27 @@ def login():
         form.next.data = safe_next_url(request.args.get("next")) or ""
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email, address = form.email.data, client_address()
+        store = throttle()
+        if store.is_blocked(email, address):
+            # No password check and nothing recorded: waiting it out is the only way on.
+            audit("sign-in-blocked", email=email)
+            form.password.errors = [BLOCKED_MESSAGE]
+            form.password.data = ""
+            return render("auth/login.html", form=form, status=429)
+        user = authenticate(email, form.password.data)
         if user is not None:
+            store.record(email, address, succeeded=True)
             db.session.commit()
-            session.clear()  # a fresh session at sign-in
+            session.clear()  # a fresh session (and cookie) at sign-in
             login_user(user)
-            session.permanent = True
+            start_session(user)
+            audit("sign-in", email=email, level=logging.INFO, user_id=user.id)
             return redirect(safe_next_url(form.next.data) or landing_url(user))
         db.session.rollback()
+        store.record(email, address, succeeded=False)
+        db.session.commit()
+        audit("sign-in-failed", email=email)
         form.password.errors = [GENERIC_FAILURE]
         form.password.data = ""
         status = 401
@@ -53,6 +71,11 @@ def logout():
     """GET asks for confirmation; the POST (with its CSRF token) signs out."""
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        if current_user.is_authenticated:
+            # Signing out ends this person's sessions everywhere, so a copied cookie dies too.
+            audit("sign-out", level=logging.INFO)
+            end_sessions(current_user.id)
+            db.session.commit()
         logout_user()
         session.clear()
         flash("You have signed out. See you soon.", "info")

@@ -2,6 +2,7 @@
 
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
+from tracker.models.login_attempts import LoginAttempt
 from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
 from tracker.models.relationships import (
@@ -44,6 +45,7 @@ __all__ = [
     "FeedbackAction",
     "ITTeam",
     "Impact",
+    "LoginAttempt",
     "NextAction",
     "Notification",
     "PULSE_QUESTIONS",

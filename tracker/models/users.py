@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored in the session at sign-in; raising it ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -92,6 +94,10 @@ class User(UserMixin, db.Model):
         present = {Role(g.role) for g in self.role_grants}
         for role in sorted(wanted - present):
             self.role_grants.append(RoleGrant(role=role.value))
+
+    def end_sessions(self) -> None:
+        """Sign this person out everywhere: sessions carrying the old version are refused."""
+        self.session_version = (self.session_version or 1) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from tracker.models.users import Role
+from tracker.web.audit import audit_denied
 
 
 def staff_required(view):
@@ -17,6 +18,7 @@ def staff_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_staff:
+            audit_denied(404, "staff only")
             abort(404)
         return view(*args, **kwargs)
 
@@ -31,6 +33,7 @@ def role_required(*roles: Role):
         @login_required
         def wrapped(*args, **kwargs):
             if not current_user.has_role(*roles):
+                audit_denied(404, "role " + "/".join(sorted(roles)))
                 abort(404)
             return view(*args, **kwargs)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, current_app
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
+from tracker.web.audit import audit_denied
 from tracker.web.rendering import render
 
 MESSAGES = {
@@ -28,12 +31,36 @@ def error_page(status: int, title: str | None = None, message: str | None = None
         status_code=status,
         title=title or default_title,
         message=message or default_message,
+        event_id=_sentry_event_id() if status >= 500 else None,
     )
 
 
+def _sentry_event_id() -> str | None:
+    """The id Sentry gave this error, for the person to quote when they ask for help."""
+    if not current_app.config.get("SENTRY_DSN"):
+        return None
+    import sentry_sdk
+
+    return sentry_sdk.last_event_id()
+
+
+def _refused(status: int):
+    """403 and 404: in the audit log when someone signed in was refused."""
+    if current_user.is_authenticated:
+        audit_denied(status, "forbidden" if status == 403 else "not found")
+    return error_page(status)
+
+
 def register_error_handlers(app: Flask) -> None:
-    for status in (400, 403, 404, 405, 409, 413, 500, 503):
+    for status in (400, 405, 409, 413, 500, 503):
         app.register_error_handler(status, lambda exc, status=status: error_page(status))
+    for status in (403, 404):
+        app.register_error_handler(status, lambda exc, status=status: _refused(status))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_exc):
+        # A Host header outside TRUSTED_HOSTS: no URLs can be built for it, so no page.
+        return Response("Bad request: unknown host name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc):

@@ -35,7 +35,7 @@ class RedactSurveyTokens(logging.Filter):
 
 def install_log_redaction() -> None:
     """Attach the filter to the loggers that write request lines."""
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "tracker"):
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "tracker", "tracker.audit"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSurveyTokens) for f in logger.filters):
             logger.addFilter(RedactSurveyTokens())
