@@ -222,3 +222,23 @@ def test_redis_store_blocks_per_address_and_success_clears_the_account(
         assert not store.is_blocked(person.email, "192.0.2.200")
     _fail(client, guesses[0], 1)
     assert _blocked(client.login(person.email))
+
+
+def test_the_limit_holds_across_workers(app, client, make, tmp_path):
+    """Two application processes on one database (two gunicorn workers) share the count."""
+    from tests.conftest import RapportClient
+    from tracker import create_app
+    from tracker.config import TestConfig
+
+    person = make.user()
+    worker = create_app(TestConfig(str(tmp_path), app.config["SQLALCHEMY_DATABASE_URI"]))
+    worker.config["RAPPORT_LOGIN_MAX_FAILURES"] = LIMIT
+    worker.test_client_class = RapportClient
+    other = worker.test_client()
+    _fail(client, person.email, times=LIMIT - 1)
+    _fail(other, person.email, times=1)
+    assert _blocked(client.login(person.email))
+    assert _blocked(other.login(person.email))
+    with worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
