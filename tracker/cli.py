@@ -1,4 +1,4 @@
-"""`flask --app tracker ...` commands: demo data and accounts."""
+"""`flask --app tracker ...` commands: demo data, accounts, backup and restore."""
 
 from __future__ import annotations
 
@@ -75,3 +75,45 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         noun = "attempt" if count == 1 else "attempts"
         click.echo(f"Deleted {count} sign-in {noun} older than a day.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--force", is_flag=True, help="Overwrite PATH if it already exists.")
+    def backup_command(path: str, force: bool) -> None:
+        """Write a consistent copy of the database to PATH while the app keeps running.
+
+        SQLite: a SQLite file made with the online backup API. PostgreSQL: a pg_dump
+        custom-format archive (pg_dump must be at least the server's version).
+        """
+        from tracker import backup
+
+        db.session.remove()  # hold no transaction of our own while copying
+        try:
+            summary = backup.backup(db.engine, path, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Backed up {backup.describe(db.engine)} to:")
+        for line in summary.lines():
+            click.echo(f"  {line}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: str, yes: bool) -> None:
+        """Replace everything in the database with the backup at PATH."""
+        from tracker import backup
+
+        db.session.remove()
+        try:
+            backup.check_backup(db.engine, path)
+            if not yes:
+                click.confirm(
+                    f"Replace everything in {backup.describe(db.engine)} with {path}?",
+                    abort=True,
+                )
+            summary = backup.restore(db.engine, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(f"{exc} Nothing was changed.") from exc
+        click.echo(f"Restored {backup.describe(db.engine)} from:")
+        for line in summary.lines():
+            click.echo(f"  {line}")
