@@ -31,6 +31,7 @@ from tracker.models import (
     User,
 )
 from tracker.notifications.services import notify
+from tracker.relationships.pulse import quarter_of
 from tracker.service_requests import sla
 from tracker.service_requests.catalog import seed_categories
 from tracker.service_requests.services import derive_priority
@@ -358,10 +359,6 @@ DEMO_PULSES = {
 }
 
 
-def _quarter(moment) -> str:
-    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
-
-
 def _demo_relationships(rng, units, people, now) -> None:
     """Touchpoints with next actions, and pulses: each unit's relationship has a story."""
     for unit_name, entries in DEMO_TOUCHPOINTS.items():
@@ -384,7 +381,7 @@ def _demo_relationships(rng, units, people, now) -> None:
         unit = units[unit_name]
         opened = now - timedelta(days=91 * quarters_ago + 5)
         pulse = PulseSurvey(
-            business_unit=unit, quarter=_quarter(opened), opened_at=opened,
+            business_unit=unit, quarter=quarter_of(opened), opened_at=opened,
             closes_at=opened + timedelta(days=21), sent_by_id=unit.brm_id,
         )
         db.session.add(pulse)

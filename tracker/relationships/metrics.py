@@ -26,6 +26,7 @@ from tracker.models import (
     ToolAdoption,
     Touchpoint,
 )
+from tracker.models.requests import OPEN_STAGES as REQUEST_OPEN_STAGES
 from tracker.relationships.health import Measures
 from tracker.relationships.sqltime import bucket_of, seconds_between
 from tracker.service_requests.sla import RUNNING_STAGES
@@ -36,9 +37,8 @@ DEFAULT_PERIOD = 90
 # Buckets per period for the charts: 2-day, weekly and monthly bars.
 BUCKETS = {30: 15, 90: 13, 365: 12}
 IDEA_SLUG = "idea"
-OPEN_STAGES = tuple(
-    s.value for s in (Stage.NEW, Stage.TRIAGED, Stage.IN_PROGRESS, Stage.WAITING_ON_REQUESTER)
-)
+# The request model's open stages, as stored values in the order of the workflow.
+OPEN_STAGES = tuple(s.value for s in Stage if s in REQUEST_OPEN_STAGES)
 RUNNING = tuple(s.value for s in RUNNING_STAGES)
 
 
@@ -469,7 +469,6 @@ class ToolSummary:
     by_tier: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     total: int = 0
-    unreviewed_high: int = 0
     yearly_cost: list[tuple[str, Decimal]] = field(default_factory=list)
 
 
@@ -491,8 +490,6 @@ def tools(unit_id: int) -> ToolSummary:
         by_tier[tier] += count
         by_status[status] += count
         summary.total += count
-        if tier in HIGH_TIERS and status in UNREVIEWED:
-            summary.unreviewed_high += count
     summary.by_tier, summary.by_status = dict(by_tier), dict(by_status)
     summary.yearly_cost = [
         (currency, Decimal(total or 0))

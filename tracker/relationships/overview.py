@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, select, true
+from sqlalchemy import literal, select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -31,8 +31,8 @@ def visible_units(user: User):
         joinedload(BusinessUnit.brm), joinedload(BusinessUnit.it_buddy)
     )
     if not user.is_staff:
-        query = query.where(BusinessUnit.brm_id == user.id, false() if not user.has_role(
-            Role.BRM) else true())
+        # A former BRM (still named on the unit, role removed) sees none.
+        query = query.where(BusinessUnit.brm_id == user.id, literal(user.has_role(Role.BRM)))
     return query.order_by(BusinessUnit.name)
 
 
