@@ -126,8 +126,10 @@ def _register_web(app: Flask) -> None:
     from tracker.web.context import register_context
     from tracker.web.errors import register_error_handlers
     from tracker.web.filters import register_filters
+    from tracker.web.forms import register_typed_text
     from tracker.web.security import register_security_headers
 
+    register_typed_text(app)
     register_filters(app)
     register_context(app)
     register_error_handlers(app)

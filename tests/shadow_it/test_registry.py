@@ -189,7 +189,7 @@ def test_who_sees_which_tools(app, client, make):
 
 def test_csv_export_is_safe_in_a_spreadsheet(app, client, make):
     _tool(app, client, make, name='=HYPERLINK("http://evil","x")', purpose="a, b")
-    _tool(app, client, make, name='Quote "this", and\nthat', url="q.example")
+    _tool(app, client, make, name='Quote "this", and that', url="q.example")
     _tool(app, client, make, name="+cmd", url="c.example")
     _tool(app, client, make, name="@sum", url="d.example")
     client.login(make.agent().email)
@@ -198,7 +198,7 @@ def test_csv_export_is_safe_in_a_spreadsheet(app, client, make):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     names = {row[0] for row in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\",\"x\")" in names
-    assert 'Quote "this", and\nthat' in names
+    assert 'Quote "this", and that' in names
     assert "'+cmd" in names and "'@sum" in names
 
 

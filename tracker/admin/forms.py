@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
@@ -31,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.models import Role
+from tracker.web.forms import RapportForm
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_HOURS = 24 * 365
@@ -47,7 +47,7 @@ def _hours(label: str) -> DecimalField:
     )
 
 
-class SLAPolicyForm(FlaskForm):
+class SLAPolicyForm(RapportForm):
     weekdays = SelectMultipleField(
         "Working days",
         choices=[SelectChoice(str(i), day) for i, day in enumerate(WEEKDAYS)],
@@ -136,7 +136,7 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class UnitForm(FlaskForm):
+class UnitForm(RapportForm):
     name = StringField(
         "Name",
         filters=[_strip],
@@ -164,7 +164,7 @@ class UnitForm(FlaskForm):
             raise ValidationError(" ".join(problems))
 
 
-class PersonForm(FlaskForm):
+class PersonForm(RapportForm):
     display_name = StringField(
         "Name",
         filters=[_strip],
@@ -218,7 +218,7 @@ IMPORT_KINDS = [
 ]
 
 
-class ImportForm(FlaskForm):
+class ImportForm(RapportForm):
     kind = RadioField(
         "What does the file hold?",
         choices=IMPORT_KINDS,
@@ -234,7 +234,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(RapportForm):
     """The previewed file, sent back as text so the import re-checks exactly that."""
 
     kind = HiddenField(validators=[AnyOf(["units", "people"])])

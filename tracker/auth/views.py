@@ -14,6 +14,7 @@ from tracker.auth.sessions import start_session
 from tracker.auth.throttling import BLOCKED_MESSAGE, throttle
 from tracker.extensions import db
 from tracker.web.audit import audit, client_address
+from tracker.web.forms import TEXT_PROBLEMS
 from tracker.web.rendering import render
 
 bp = Blueprint("auth", __name__)
@@ -63,6 +64,9 @@ def login():
         status = 401
     elif form.is_submitted():
         status = 422
+        if form.email.data and set(form.email.errors) & TEXT_PROBLEMS:
+            # Control characters in an e-mail address are no typo: keep a line of it.
+            audit("sign-in-failed", email=form.email.data, reason="unreadable input")
     return render("auth/login.html", form=form, status=status)
 
 

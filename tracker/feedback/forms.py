@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from tracker.models import SCORE_WORDS
+from tracker.web.forms import RapportForm
 
 SCORE_CHOICES = [SelectChoice(str(score), f"{score} · {words}") for score, words
                  in sorted(SCORE_WORDS.items())]
@@ -23,7 +23,7 @@ class ScoreField(RadioField):
             )
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(RapportForm):
     score = ScoreField(
         "How did we do?",
         choices=SCORE_CHOICES,
@@ -37,7 +37,7 @@ class SurveyForm(FlaskForm):
     )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(RapportForm):
     details = TextAreaField(
         "What went wrong?",
         validators=[
@@ -48,7 +48,7 @@ class FollowUpForm(FlaskForm):
     reopen = BooleanField("Please reopen my request, it isn't sorted")
 
 
-class ActedUponForm(FlaskForm):
+class ActedUponForm(RapportForm):
     note = TextAreaField(
         "What changed because of this feedback?",
         validators=[

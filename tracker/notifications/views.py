@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from tracker.auth.redirects import safe_next_url
 from tracker.extensions import db
 from tracker.notifications import services
+from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-class ReadForm(FlaskForm):
+class ReadForm(RapportForm):
     """Only a CSRF token."""
 
 

@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, insert, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -41,6 +40,7 @@ from tracker.models import (
 from tracker.models.users import STAFF_ROLES
 from tracker.relationships.access import can_send_pulse, load_unit_or_404
 from tracker.relationships.blueprint import bp
+from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
 
 MIN_PULSE_ANSWERS = 3
@@ -165,7 +165,7 @@ def _scale(key: str) -> list[SelectChoice]:
     return [SelectChoice(str(n), f"{n} · {word}") for n, word in enumerate(SCALE_WORDS[key], 1)]
 
 
-class PulseForm(FlaskForm):
+class PulseForm(RapportForm):
     understanding = PulseScore(choices=_scale("understanding"), validators=[InputRequired(CHOOSE)])
     ease = PulseScore(choices=_scale("ease"), validators=[InputRequired(CHOOSE)])
     trust = PulseScore(choices=_scale("trust"), validators=[InputRequired(CHOOSE)])

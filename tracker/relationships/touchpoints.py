@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -20,6 +19,7 @@ from tracker.extensions import db
 from tracker.models import BusinessUnit, NextAction, Touchpoint, TouchpointKind, User
 from tracker.relationships.access import can_log_touchpoints, load_unit_or_404
 from tracker.relationships.blueprint import bp
+from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
 
 PAGE_SIZE = 20
@@ -67,7 +67,7 @@ class ActionRow(Form):
             raise ValidationError("The due date can't be before the touchpoint itself.")
 
 
-class TouchpointForm(FlaskForm):
+class TouchpointForm(RapportForm):
     happened_on = DateField(
         "When was it?",
         default=lambda: utcnow().date(),

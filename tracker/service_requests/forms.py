@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from tracker.models import Impact, Stage, Urgency
+from tracker.web.forms import RapportForm
 
 IMPACT_CHOICES = [
     SelectChoice(Impact.JUST_ME.value, "Just me"),
@@ -40,7 +40,7 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class IdempotentForm(FlaskForm):
+class IdempotentForm(RapportForm):
     """A form that carries a one-time key, so submitting it twice acts once."""
 
     idempotency_key = HiddenField()
@@ -120,7 +120,7 @@ class CommentForm(IdempotentForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(RapportForm):
     reason = TextAreaField(
         "What is still not working?",
         validators=[
@@ -130,11 +130,11 @@ class ReopenForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(RapportForm):
     """Only a CSRF token: "yes, this fixed it"."""
 
 
-class StageForm(FlaskForm):
+class StageForm(RapportForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     stage = SelectField(
         "Move to",

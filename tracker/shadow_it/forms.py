@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from tracker.models import ToolStatus
+from tracker.web.forms import RapportForm
 
 PAYER_CHOICES = [
     SelectChoice("free", "Nobody, it's free"),
@@ -51,7 +51,7 @@ CRITICAL_CHOICES = [
 ]
 
 
-class ToolForm(FlaskForm):
+class ToolForm(RapportForm):
     name = StringField(
         "What is the tool called?",
         validators=[
@@ -144,7 +144,7 @@ class ToolForm(FlaskForm):
         ]
 
 
-class JoinForm(FlaskForm):
+class JoinForm(RapportForm):
     people = IntegerField(
         "How many people in your team use it?",
         validators=[
@@ -154,7 +154,7 @@ class JoinForm(FlaskForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(RapportForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     status = SelectField(
         "Decision", choices=[SelectChoice(s.value, s.staff_label) for s in ToolStatus]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.models import Stage
+from tracker.web.forms import RapportForm
 
 PRIORITY_CHOICES = [
     SelectChoice("1", "P1 · Critical"),
@@ -21,7 +21,7 @@ REASON_MAX = 500
 BODY_MAX = 20_000
 
 
-class ActionForm(FlaskForm):
+class ActionForm(RapportForm):
     """What every board action carries: the version seen, where it came from, where to go."""
 
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -100,7 +100,7 @@ BULK_ACTIONS = [
 ]
 
 
-class BulkForm(FlaskForm):
+class BulkForm(RapportForm):
     """One action for all selected requests."""
 
     ids = HiddenField()  # read with request.form.getlist("ids")
@@ -120,7 +120,7 @@ class BulkForm(FlaskForm):
     next = HiddenField()
 
 
-class SavedViewForm(FlaskForm):
+class SavedViewForm(RapportForm):
     name = StringField(
         "Name this view",
         validators=[
@@ -131,5 +131,5 @@ class SavedViewForm(FlaskForm):
     query = HiddenField()
 
 
-class DeleteViewForm(FlaskForm):
+class DeleteViewForm(RapportForm):
     """Only a CSRF token."""
