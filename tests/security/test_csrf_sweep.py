@@ -68,6 +68,9 @@ def _who_and_what(scene, endpoint: str) -> tuple[str, dict, dict]:
         "auth.login": ("anonymous", {}, {"email": s.people["requester"].email,
                                          "password": "correct horse battery"}),
         "auth.logout": ("requester", {}, {}),
+        "auth.change_own_password": ("requester", {}, {
+            "current": "correct horse battery", "new": "a brand new password",
+            "repeat": "a brand new password"}),
         "feedback.acted_upon": ("agent", {}, {"note": "We changed it."}),
         "feedback.answer_in_app": ("requester", {"reference": s.resolved_request.reference},
                                    {"score": "5"}),

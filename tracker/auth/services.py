@@ -13,7 +13,11 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """An account that can't be created as asked."""
+    """An account that can't be created or changed as asked."""
+
+
+class WrongPassword(AccountError):
+    """The password given to confirm a change isn't the person's own."""
 
 
 def normalise_email(email: str) -> str:
@@ -74,3 +78,19 @@ def end_sessions(user_id: int) -> None:
         .values(session_version=User.session_version + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace a person's password after checking the current one; does not commit.
+
+    Every other session of the person ends; the caller starts this one afresh.
+    """
+    if not verify_password(user.password_hash, current):
+        raise WrongPassword("That isn't your current password.")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Please use at least {MIN_PASSWORD_LENGTH} characters.")
+    if verify_password(user.password_hash, new):
+        raise AccountError("That is your current password. Please choose a new one.")
+    user.password_hash = hash_password(new)
+    user.end_sessions()
+    db.session.flush()
