@@ -112,13 +112,33 @@ def app(tmp_path_factory, worker_id):
         db.engine.dispose()
 
 
+def _clean_postgresql(conn, tables: list[str]) -> None:
+    """Empty the tables that have rows, children first, and restart every id sequence.
+
+    TRUNCATE of every table costs a new file per table (a quarter to most of a second
+    for the whole schema, before every test); most tests touch a handful of small tables,
+    which DELETE empties in a few milliseconds.
+    """
+    probe = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")"  # noqa: S608 - own tables
+        for name in tables
+    )
+    filled = set(conn.execute(text(probe)).scalars())
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name in filled:
+            conn.execute(table.delete())
+            filled.discard(table.name)
+    for name in filled:  # tables the models don't know (there should be none)
+        conn.execute(text(f'TRUNCATE TABLE "{name}" CASCADE'))
+    conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
+
+
 def _clean_database() -> None:
     engine = db.engine
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{name}"' for name in tables)
-            conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+            _clean_postgresql(conn, tables)
         else:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
             for name in tables:
