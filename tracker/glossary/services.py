@@ -10,7 +10,6 @@ moved, so an edit made through any worker or host shows everywhere on the next p
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,11 +26,12 @@ Version = tuple[int, datetime | None]
 
 @dataclass
 class MatcherCache:
-    """The matcher this process built last, and the glossary version it was built from."""
+    """The matcher this process built last, with the glossary version it was built from.
 
-    version: Version | None = None
-    matcher: Matcher = field(default_factory=lambda: Matcher(()))
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    Both live in one tuple, replaced whole, so threads never see one without the other.
+    """
+
+    state: tuple[Version | None, Matcher] = field(default_factory=lambda: (None, Matcher(())))
 
 
 def _cache() -> MatcherCache:
@@ -59,14 +59,14 @@ def current_matcher() -> Matcher:
         return g.glossary_matcher
     cache = _cache()
     version = glossary_version()
-    if cache.version != version:
-        # The version is read before the terms, so a cached matcher is never older than
-        # the version it is filed under; at worst it is rebuilt once more.
+    cached_version, matcher = cache.state
+    if cached_version != version:
+        # The version is read before the terms, so a matcher is never filed under a
+        # version newer than its terms; at worst it is built once more.
         matcher = Matcher(_entries())
-        with cache.lock:
-            cache.version, cache.matcher = version, matcher
-    g.glossary_matcher = cache.matcher
-    return cache.matcher
+        cache.state = (version, matcher)
+    g.glossary_matcher = matcher
+    return matcher
 
 
 def explain(text: str | None) -> list[Segment]:
