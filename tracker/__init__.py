@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         auth,
         feedback,
+        glossary,
         notifications,
         relationships,
         service_requests,
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(shadow_it.bp)
+    app.register_blueprint(glossary.bp)
     from tracker.relationships import people, pulse, touchpoints, views  # noqa: F401  (routes)
 
     app.register_blueprint(relationships.bp)

@@ -215,7 +215,8 @@ STAFF_REPLIES = (
     "I've made a change on our side. Could you try again and tell me if it works?",
     "We've ordered what's needed; it should arrive within a few days.",
     "I've passed this to a colleague who knows this system best; they'll be in touch today.",
-    "Good news: this should be sorted now. Let us know if anything is still off.",
+    "Good news: I've installed a patch and cleared the cache on our side, so this should be "
+    "sorted now. Please reboot once, and let us know if anything is still off.",
 )
 REQUESTER_REPLIES = (
     "Thanks! It started yesterday afternoon, nothing changed on my side.",

@@ -71,6 +71,21 @@
     }
   });
 
+  // Escape hides a glossary explanation that hover or focus opened; it comes back when the
+  // pointer or focus leaves the word and returns (content on hover stays dismissible).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll(".jargon:hover, .jargon:focus-within").forEach(function (word) {
+      word.classList.add("is-dismissed");
+    });
+  });
+  ["focusout", "mouseleave"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var word = event.target.closest && event.target.closest(".jargon");
+      if (word && !word.contains(event.relatedTarget)) { word.classList.remove("is-dismissed"); }
+    }, true);
+  });
+
   // Pages restored from the back/forward cache get usable buttons again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll('form[data-submitting="true"]').forEach(release);

@@ -50,6 +50,11 @@ AGENT_NAME = pack(120, 38)
 UNIT_NAME = pack(120, 26)
 UNIT_DESCRIPTION = pack(2_000, 33)
 OBJECTIVES = [p for p in PAYLOADS[:10] if len(p) < 200]
+# A term is found in prose, so it is one without a dot or a colon (those read as addresses).
+GLOSSARY_TERM = pack(60, 6)
+GLOSSARY_EXPLANATION = pack(400, 16)
+# Synonyms are split at commas, so these are payloads without one.
+GLOSSARY_SYNONYMS = [p for p in PAYLOADS[30:] if "," not in p and len(p) <= 60][:6]
 CDATA_PAYLOAD = "<![CDATA[<script>__xss(36)</script>]]>"
 
 
@@ -388,6 +393,66 @@ def test_admin_names_show_as_text_everywhere(browsing, make):
     visit(asker, f"/requests/{reference}", AGENT_NAME)
     visit(asker, "/notifications/", AGENT_NAME)
     visit(asker, "/", PERSON_NAME)
+
+
+def test_glossary_fields_show_as_text_everywhere(browsing, make):
+    admin = make.user(roles=(Role.ADMIN,))
+    agent = make.agent()
+    requester = make.requester()
+    service_request = make.request(requester, title="Cannot reach the files")
+    reference = service_request.reference
+    synonyms = ", ".join(GLOSSARY_SYNONYMS)
+
+    page = browsing.sign_in(admin)
+    page.goto("/admin/glossary/new")
+    page.fill("#term", GLOSSARY_TERM)
+    page.fill("#explanation", GLOSSARY_EXPLANATION)
+    page.fill("#synonyms", synonyms)
+    page.click("button:has-text('Add word')")
+    page.wait_for_url(re.compile(r"/admin/glossary$"))
+    shows(page, GLOSSARY_TERM, GLOSSARY_EXPLANATION, synonyms, where="glossary list + flash")
+    page.click("table a:has-text('Edit')")
+    page.wait_for_url(re.compile(r"/admin/glossary/\d+$"))
+    page.guard.check("glossary edit page")
+    assert page.input_value("#term") == GLOSSARY_TERM
+    assert page.input_value("#explanation") == GLOSSARY_EXPLANATION
+    assert page.input_value("#synonyms") == synonyms
+    page.click("a:has-text('Delete this word')")
+    shows(page, GLOSSARY_TERM, GLOSSARY_EXPLANATION, where="glossary delete confirmation")
+    visit(page, "/admin/glossary?q=" + re.sub(r"[^A-Za-z0-9]", lambda m: f"%{ord(m.group()):02X}",
+                                              GLOSSARY_SYNONYMS[0]), GLOSSARY_TERM)
+
+    # The public word list, and its search as the visitor types (htmx).
+    visit(page, "/glossary", GLOSSARY_TERM, GLOSSARY_EXPLANATION, synonyms)
+    page.fill("#glossary-q", GLOSSARY_SYNONYMS[1])
+    page.wait_for_url(re.compile(r"/glossary\?q="))
+    page.locator("#glossary-results dfn").first.wait_for()
+    shows(page, GLOSSARY_TERM, GLOSSARY_EXPLANATION, where="glossary search with htmx")
+
+    # The agent's live hint and preview name the word, and the requester sees it explained.
+    staff = browsing.sign_in(agent)
+    staff.goto(f"/requests/{reference}")
+    reply = f"Please read this: {GLOSSARY_TERM} and then try again."
+    staff.fill("#body", reply)
+    staff.locator("#reply-hint .jargon-hint-text").wait_for()
+    shows(staff, GLOSSARY_TERM, where="the live hint")
+    staff.click("#reply-preview-button")
+    staff.locator(".reply-preview .jargon-term").wait_for()
+    shows(staff, reply, where="the preview")
+    assert staff.locator(".reply-preview .jargon-term").inner_text() == GLOSSARY_TERM
+    staff.click("#conversation button:has-text('Send')")
+    staff.locator("#conversation .message-text", has_text="Please read this").wait_for()
+    shows(staff, reply, where="conversation after sending")
+
+    asker = browsing.sign_in(requester)
+    visit(asker, f"/requests/{reference}", reply)
+    term = asker.locator(".message-text .jargon-term").first
+    assert term.inner_text() == GLOSSARY_TERM
+    term.focus()
+    tip = asker.locator(".message-text .jargon-tip").first
+    tip.wait_for(state="visible")
+    assert tip.inner_text() == GLOSSARY_EXPLANATION
+    asker.guard.check("the explanation shown on focus")
 
 
 def test_every_payload_goes_through_a_field():

@@ -18,6 +18,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    GlossaryTerm,
     NextAction,
     Notification,
     PulseSurvey,
@@ -80,6 +81,7 @@ class Scene:
             "view_id": self.ids["view"],
             "notification_id": self.ids["notification"],
             "token": self.survey_token,
+            "term_id": self.ids["glossary_term"],
         }
 
 
@@ -154,7 +156,9 @@ def build_scene(app, make) -> Scene:
             user_id=requester_a.id, kind="comment", message=SECRETS["notification"],
             link=f"/requests/{request_a.reference}",
         )
-        db.session.add_all([touchpoint, pulse, view, notification])
+        term = GlossaryTerm(term="VPN", term_key="vpn", synonyms="virtual private network",
+                            explanation="A private connection to the company's systems.")
+        db.session.add_all([touchpoint, pulse, view, notification, term])
         found = db.session.get(ServiceRequest, request_a.id)
         invitation, scene.survey_token = surveys.invite(found, now)
         surveys.answer(invitation, 1, SECRETS["survey_comment"], now)
@@ -162,6 +166,7 @@ def build_scene(app, make) -> Scene:
         scene.ids.update(
             tool=tool.id, touchpoint=touchpoint.id, action=touchpoint.actions[0].id,
             pulse=pulse.id, view=view.id, notification=notification.id,
+            glossary_term=term.id,
         )
         db.session.remove()
     return scene

@@ -24,6 +24,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    GlossaryTerm,
     NextAction,
     Notification,
     PulseSurvey,
@@ -97,6 +98,7 @@ class Scene:
     touchpoint_id: int
     action_id: int
     pulse_id: int
+    term_id: int  # a glossary term
 
     def person(self, persona: str) -> User | None:
         return None if persona == "anonymous" else self.people[persona]
@@ -114,6 +116,7 @@ class Scene:
             "notification_id": self.notification_id,
             "action_id": self.action_id,
             "filename": "js/app.js",
+            "term_id": self.term_id,
         }
 
 
@@ -167,12 +170,14 @@ def build_scene(app, make) -> Scene:
         )
         pulse = PulseSurvey(business_unit_id=unit.id, quarter=quarter_of(now), opened_at=now,
                             closes_at=now + timedelta(days=21), sent_by_id=brm.id)
-        db.session.add_all([view, notification, touchpoint, pulse])
+        term = GlossaryTerm(term="VPN", term_key="vpn", synonyms="virtual private network",
+                            explanation="A private connection to the company's systems.")
+        db.session.add_all([view, notification, touchpoint, pulse, term])
         db.session.commit()
         ids = (tool.id, view.id, notification.id, touchpoint.id, touchpoint.actions[0].id,
-               pulse.id)
+               pulse.id, term.id)
         db.session.remove()
-    tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id = ids
+    tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id, term_id = ids
     return Scene(
         people={"requester": requester, "agent": agent, "brm": brm, "admin": admin,
                 "buddy": buddy, "neighbour": neighbour},
@@ -190,6 +195,7 @@ def build_scene(app, make) -> Scene:
         touchpoint_id=touchpoint_id,
         action_id=action_id,
         pulse_id=pulse_id,
+        term_id=term_id,
     )
 
 
@@ -237,6 +243,8 @@ def get_variants(scene, endpoint: str) -> list[dict]:
         "service_requests.staff_list": [{}, {"stage": "closed"}],
         "notifications.index": pages,
         "admin.people": [{}, {"q": "rosa"}, {"unit": str(s.unit_id)}],
+        "glossary.index": [{}, {"q": "vpn"}, {"q": "no such word"}],
+        "glossary.admin_terms": [{}, {"q": "private"}],
         "shadow_it.index": [{}, {"tier": "high"}, {"status": "registered", "sort": "name"},
                             {"renewal": "30", "unit": str(s.unit_id)}],
         "shadow_it.export": [{}, {"tier": "high"}, {"unit": str(s.unit_id)}],

@@ -2,6 +2,7 @@
 
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
+from tracker.models.glossary import GlossaryTerm
 from tracker.models.login_attempts import LoginAttempt
 from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
@@ -43,6 +44,7 @@ __all__ = [
     "DataKind",
     "EventKind",
     "FeedbackAction",
+    "GlossaryTerm",
     "ITTeam",
     "Impact",
     "LoginAttempt",

@@ -135,6 +135,7 @@ def _detail_context(service_request, **forms) -> dict:
         ),
         "feedback": feedback_services.latest_response_for(service_request),
         "survey_form": SurveyForm(formdata=None),
+        "preview": forms.get("preview", False),
     }
 
 
@@ -164,6 +165,12 @@ def add_comment(reference: str):
     if not (current_user.is_staff or is_requester_of(current_user, service_request)):
         abort(404)  # a BRM reads their units' requests but does not take part
     form = CommentForm()
+    if current_user.is_staff and request.form.get("preview"):
+        # The reply as the requester will see it, with its explained words; nothing is sent.
+        return _render_detail(
+            service_request, status=200 if form.validate() else 422, block="conversation",
+            comment_form=form, preview=True,
+        )
     if form.validate_on_submit():
         internal = form.visibility.data == "internal"
         try:

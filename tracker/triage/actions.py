@@ -183,6 +183,8 @@ def move(reference: str):
 def note(reference: str):
     """An internal note or a public reply, from the side panel."""
     form = NoteForm()
+    if request.form.get("preview"):
+        return _preview_note(reference, form)
     internal = form.visibility.data != "public"
 
     def change(service_request):
@@ -197,6 +199,17 @@ def note(reference: str):
         lambda service_request: f"{what} on {service_request.reference}.",
         refused=422, note_form=form,
     )
+
+
+def _preview_note(reference: str, form: NoteForm):
+    """The panel again with the reply as the requester will see it; nothing is sent."""
+    service_request = load_request_or_404(reference)
+    valid = form.validate()
+    context = panel_context(
+        service_request, filters_from_next(form.next.data), note_form=form, preview=True,
+        error=None if valid else _first_error(form),
+    )
+    return render("triage/panel.html", block="panel", status=200 if valid else 422, **context)
 
 
 @bp.post("/bulk")

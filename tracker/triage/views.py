@@ -192,6 +192,7 @@ def panel_context(service_request, filters: BoardFilters, **forms) -> dict:
         "note_form": prepared(forms.get("note_form") or NoteForm(formdata=None)),
         "moves": moves,
         "error": forms.get("error"),
+        "preview": forms.get("preview", False),
     }
 
 
