@@ -3,6 +3,7 @@
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
 from tracker.models.login_attempts import LoginAttempt
+from tracker.models.mail import EmailOptOut, OutboxMessage, OutboxStatus
 from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
 from tracker.models.relationships import (
@@ -41,6 +42,7 @@ __all__ = [
     "BusinessUnit",
     "Category",
     "DataKind",
+    "EmailOptOut",
     "EventKind",
     "FeedbackAction",
     "ITTeam",
@@ -48,6 +50,8 @@ __all__ = [
     "LoginAttempt",
     "NextAction",
     "Notification",
+    "OutboxMessage",
+    "OutboxStatus",
     "PULSE_QUESTIONS",
     "PulseAnswer",
     "PulseParticipant",
