@@ -237,6 +237,8 @@ def get_variants(scene, endpoint: str) -> list[dict]:
         "service_requests.staff_list": [{}, {"stage": "closed"}],
         "notifications.index": pages,
         "admin.people": [{}, {"q": "rosa"}, {"unit": str(s.unit_id)}],
+        "admin.outbox_page": [{}, {"status": "failed", "kind": "reply"},
+                              {"status": "sent", "q": "rosa", "page": "2"}],
         "shadow_it.index": [{}, {"tier": "high"}, {"status": "registered", "sort": "name"},
                             {"renewal": "30", "unit": str(s.unit_id)}],
         "shadow_it.export": [{}, {"tier": "high"}, {"unit": str(s.unit_id)}],

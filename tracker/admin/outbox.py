@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app, flash, redirect, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
@@ -82,7 +83,11 @@ def outbox_page():
     filters = OutboxFilters.from_args(request.args)
     summary = outbox.status_summary()
     pagination = db.paginate(
-        filters.apply(select(OutboxMessage)).order_by(
+        filters.apply(
+            select(OutboxMessage).options(
+                defer(OutboxMessage.body_text), defer(OutboxMessage.body_html)
+            )
+        ).order_by(
             OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
         ),
         page=max(request.args.get("page", 1, type=int) or 1, 1),

@@ -18,6 +18,7 @@ class EmailChoicesForm(RapportForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=True,
+        invalid_choice_message="Please choose from the e-mails listed here.",
     )
 
     def offer(self, person: User) -> EmailChoicesForm:
