@@ -1,12 +1,28 @@
-"""`flask --app tracker ...` commands: demo data, accounts, backup and restore."""
+"""`flask --app tracker ...` commands: demo data, accounts, e-mail, backup and restore."""
 
 from __future__ import annotations
+
+import signal
+import threading
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
 from tracker.extensions import db
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or Ctrl-C: a looping command finishes its message and stops."""
+    stop = threading.Event()
+
+    def handle(_signum, _frame):
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+    return stop
 
 
 def register_cli(app: Flask) -> None:
@@ -65,6 +81,45 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         noun = "request" if count == 1 else "requests"
         click.echo(f"Updated the due times of {count} open {noun}.")
+
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="Keep running, sending as mail becomes due.")
+    @click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
+                  help="Seconds between checks with --loop.")
+    @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000),
+                  help="Most messages to send per run (per check with --loop).")
+    def send_mail_command(loop: bool, interval: int, limit: int) -> None:
+        """Send the e-mails waiting in the outbox, retrying failures with backoff."""
+        from tracker.mail import outbox, sender
+
+        if not outbox.enabled():
+            click.echo("E-mail is off (MAIL_SERVER is not set): nothing to send.")
+            return
+        stop = _stop_on_signals()
+        while True:
+            report = sender.send_due(limit)
+            if report.handled or not loop:
+                click.echo(report.summary())
+            if not loop or stop.is_set():
+                break
+            if report.handled < limit or report.stopped:  # caught up, or the server is away
+                stop.wait(interval)
+            if stop.is_set():
+                break
+
+    @app.cli.command("sla-check")
+    def sla_check_command() -> None:
+        """E-mail the assignee (or the team) once when a request's SLA clock is at risk."""
+        from tracker.database import utcnow
+        from tracker.mail import notices, outbox
+
+        if not outbox.enabled():
+            click.echo("E-mail is off (MAIL_SERVER is not set): no SLA notices queued.")
+            return
+        count = notices.check_sla(utcnow())
+        db.session.commit()
+        noun = "notice" if count == 1 else "notices"
+        click.echo(f"Queued {count} SLA {noun}.")
 
     @app.cli.command("prune-login-attempts")
     def prune_login_attempts_command() -> None:

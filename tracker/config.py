@@ -113,7 +113,43 @@ class Config:
         self.RAPPORT_PROXY_HOPS = _env_int(env, "RAPPORT_PROXY_HOPS", 0)
         self.WTF_CSRF_TIME_LIMIT = _env_int(env, "RAPPORT_CSRF_SECONDS", 8 * 3600)
         self.MAX_CONTENT_LENGTH = _env_int(env, "RAPPORT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
+        self._mail(env)
         self.TESTING = False
+
+    def _mail(self, env: Mapping[str, str]) -> None:
+        """Outgoing e-mail: off (nothing is queued) unless MAIL_SERVER names an SMTP server."""
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "").strip() or None
+        self.MAIL_USE_TLS = _env_bool(env, "MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _env_bool(env, "MAIL_USE_SSL", False)
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise ConfigError(
+                "MAIL_USE_TLS (STARTTLS, usually port 587) and MAIL_USE_SSL (TLS from the "
+                "start, usually port 465) can't both be on: choose the one your server offers."
+            )
+        default_port = 465 if self.MAIL_USE_SSL else 587 if self.MAIL_USE_TLS else 25
+        self.MAIL_PORT = _env_int(env, "MAIL_PORT", default_port)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "").strip() or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "").strip() or None
+        self.MAIL_TIMEOUT = _env_int(env, "MAIL_TIMEOUT", 30)
+        self.MAIL_MAX_ATTEMPTS = _env_int(env, "MAIL_MAX_ATTEMPTS", 10)
+        # Links in e-mails: they are written without a request to take the address from.
+        base_url = env.get("RAPPORT_BASE_URL", "").strip().rstrip("/")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"RAPPORT_BASE_URL must start with https:// or http://, got {base_url!r}"
+            )
+        self.RAPPORT_BASE_URL = base_url or None
+        if self.MAIL_SERVER and not self.MAIL_DEFAULT_SENDER:
+            raise ConfigError(
+                "MAIL_SERVER is set but MAIL_DEFAULT_SENDER is not: set the address e-mails "
+                "come from, for example 'IT help <it-help@example.com>'."
+            )
+        if self.MAIL_SERVER and not self.RAPPORT_BASE_URL:
+            raise ConfigError(
+                "MAIL_SERVER is set but RAPPORT_BASE_URL is not: set the address people open "
+                "Rapport at (for example https://rapport.example.com), so links in e-mails work."
+            )
 
 
 class TestConfig(Config):
@@ -127,6 +163,7 @@ class TestConfig(Config):
             "RAPPORT_ENV": "testing",
             "SECRET_KEY": "test-secret-key",  # fixed key for the test suite only
             "DATABASE_URL": database_url,
+            "MAIL_SERVER": "",  # e-mail off; the mail tests switch it on against their server
         }
         super().__init__(instance_path, environ)
         self.TESTING = True

@@ -12,12 +12,14 @@ from tracker.auth.passwords import hash_password
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback.surveys import SURVEY_LIFETIME, hash_token
+from tracker.mail.outbox import subject_for
 from tracker.models import (
     BusinessUnit,
     EventKind,
     FeedbackAction,
     ITTeam,
     NextAction,
+    OutboxMessage,
     PulseAnswer,
     PulseParticipant,
     PulseSurvey,
@@ -312,6 +314,7 @@ def load_demo(seed: int = 2026) -> str:
     answered = _demo_feedback(rng, requests, people, now)
     tools = _demo_tools(rng, people, requests, now)
     _demo_relationships(rng, units, people, now)
+    _demo_outbox(requests, people, now)
     return (
         f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
         f"{len(requests)} requests, {answered} survey answers and {tools} registered tools."
@@ -633,6 +636,35 @@ def _demo_request(
     _demo_timeline(rng, sr, stage, requester, assignee, created, until, reopened)
     sla.schedule(sr, sla.load_rules())
     return sr
+
+
+def _demo_outbox(requests, people, now) -> None:
+    """A little e-mail history for the admin's outbox page: sent mail and one failure.
+
+    Nothing waits to be sent, so configuring e-mail on a demo database sends nothing.
+    """
+    rosa, alex = people["requester@example.com"], people["agent@example.com"]
+    mark = people["mark.ellis@example.com"]
+    recent = sorted((r for r in requests if r.requester is rosa), key=lambda r: r.created_at)
+    plan = [(rosa, "request_received", "We got your request", r, r.created_at, None)
+            for r in recent[-4:]]
+    plan.append((alex, "assigned", "Assigned to you", recent[-1], recent[-1].created_at, None))
+    marks = [r for r in requests if r.requester is mark][-1:]
+    plan += [(mark, "request_received", "We got your request", r, r.created_at,
+              "Gave up after 10 attempts. The server refused the recipient: 452 4.2.2 "
+              "Mailbox full") for r in marks]
+    for person, kind, headline, service_request, at, error in plan:
+        db.session.add(OutboxMessage(
+            user_id=person.id, request_id=service_request.id, to_address=person.email,
+            kind=kind, subject=subject_for(headline, service_request),
+            body_text=f"Hello {person.first_name},\n\n{headline}: "
+                      f"{service_request.reference}.\n",
+            body_html="<p>A demo message.</p>",
+            status="failed" if error else "sent", attempts=10 if error else 1,
+            last_error=error, created_at=at, next_attempt_at=at,
+            sent_at=None if error else at + timedelta(seconds=40),
+        ))
+    db.session.flush()
 
 
 def _pace(person):

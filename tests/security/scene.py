@@ -245,6 +245,8 @@ def get_variants(scene, endpoint: str) -> list[dict]:
         "admin.people": [{}, {"q": "rosa"}, {"unit": str(s.unit_id)}],
         "glossary.index": [{}, {"q": "vpn"}, {"q": "no such word"}],
         "glossary.admin_terms": [{}, {"q": "private"}],
+        "admin.outbox_page": [{}, {"status": "failed", "kind": "reply"},
+                              {"status": "sent", "q": "rosa", "page": "2"}],
         "shadow_it.index": [{}, {"tier": "high"}, {"status": "registered", "sort": "name"},
                             {"renewal": "30", "unit": str(s.unit_id)}],
         "shadow_it.export": [{}, {"tier": "high"}, {"unit": str(s.unit_id)}],

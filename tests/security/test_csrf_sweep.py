@@ -65,9 +65,11 @@ def _who_and_what(scene, endpoint: str) -> tuple[str, dict, dict]:
         "admin.edit_unit": ("admin", {"unit_id": s.unit_id}, {"name": "Renamed",
                                                               "brm": "", "it_buddy": ""}),
         "admin.new_unit": ("admin", {}, {"name": "Legal", "brm": "", "it_buddy": ""}),
+        "admin.retry_outbox": ("admin", {}, {"scope": "failed"}),
         "auth.login": ("anonymous", {}, {"email": s.people["requester"].email,
                                          "password": "correct horse battery"}),
         "auth.logout": ("requester", {}, {}),
+        "auth.save_email_choices": ("requester", {}, {"kinds": ["reply"]}),
         "auth.change_own_password": ("requester", {}, {
             "current": "correct horse battery", "new": "a brand new password",
             "repeat": "a brand new password"}),

@@ -66,13 +66,28 @@ def test_the_allow_list_has_no_stale_entries():
     assert set(ALLOWED) <= found, "remove allow-list entries that no longer occur"
 
 
+# The plain-text part of an e-mail (text/plain) is not HTML: escaping it would show
+# "&amp;" to the reader. Only these, under mail/, may be rendered unescaped; each has an
+# escaped .html twin for the HTML part, and no page renders them.
+TEXT_MAIL_TEMPLATE = re.compile(r"mail/_?[a-z_]+\.txt")
+
+
 def test_every_template_is_autoescaped(app):
     """Autoescaping depends on the file name: every template must be one it escapes."""
     templates = sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
     assert templates
     for path in templates:
         name = str(path.relative_to(TEMPLATES))
+        if TEXT_MAIL_TEMPLATE.fullmatch(name):
+            assert (path.with_suffix(".html")).exists(), f"{name} has no HTML twin"
+            continue
         assert app.select_jinja_autoescape(name), f"{name} is not autoescaped"
+
+
+def test_text_mail_templates_are_only_rendered_for_mail():
+    """The unescaped text templates are named in one place: the mail renderer."""
+    users = [hit for hit in _occurrences(TRACKER, "*.py", {"txt": re.compile(r"\.txt\b")})]
+    assert {hit[0] for hit in users} <= {"tracker/mail/outbox.py"}, users
 
 
 def test_no_template_parses_to_an_escaping_switch(app):

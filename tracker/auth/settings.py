@@ -13,6 +13,7 @@ from tracker.auth.sessions import start_session
 from tracker.auth.throttling import BLOCKED_MESSAGE, throttle
 from tracker.auth.views import bp
 from tracker.extensions import db
+from tracker.mail.forms import email_section
 from tracker.relationships.services import it_people_for
 from tracker.web.audit import audit, client_address
 from tracker.web.rendering import render
@@ -24,6 +25,7 @@ def _render_settings(status: int = 200, **forms):
         status=status,
         password_form=forms.get("password_form") or PasswordForm(formdata=None),
         it_people=it_people_for(current_user),
+        **email_section(current_user, forms.get("email_form")),
     )
 
 

@@ -4,6 +4,7 @@ from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
 from tracker.models.glossary import GlossaryTerm
 from tracker.models.login_attempts import LoginAttempt
+from tracker.models.mail import EmailOptOut, OutboxMessage, OutboxStatus
 from tracker.models.notifications import Notification
 from tracker.models.org import BusinessUnit, ITTeam, team_members
 from tracker.models.relationships import (
@@ -42,6 +43,7 @@ __all__ = [
     "BusinessUnit",
     "Category",
     "DataKind",
+    "EmailOptOut",
     "EventKind",
     "FeedbackAction",
     "GlossaryTerm",
@@ -50,6 +52,8 @@ __all__ = [
     "LoginAttempt",
     "NextAction",
     "Notification",
+    "OutboxMessage",
+    "OutboxStatus",
     "PULSE_QUESTIONS",
     "PulseAnswer",
     "PulseParticipant",

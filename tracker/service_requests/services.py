@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.database import utcnow
 from tracker.extensions import db
+from tracker.mail import notices as mail
 from tracker.models import (
     Category,
     EventKind,
@@ -109,6 +110,7 @@ def file_request(requester: User, data: NewRequest) -> tuple[ServiceRequest, boo
         return existing, False
     sla.schedule(service_request, sla.load_rules())
     record(service_request, requester, EventKind.CREATED)
+    mail.request_received(service_request)
     db.session.flush()
     return service_request, True
 
@@ -164,6 +166,7 @@ def add_comment(
                 f"{service_request.reference}.",
                 f"/requests/{service_request.reference}",
             )
+            mail.reply_from_it(service_request, event)
     db.session.flush()
     return event
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracker.database import utcnow
 from tracker.extensions import db
+from tracker.mail import notices as mail
 from tracker.models import EventKind, RequestEvent, ServiceRequest, Stage, User
 from tracker.service_requests import sla
 
@@ -63,12 +64,14 @@ def set_stage(
         service_request, actor, EventKind.STAGE, body=body, old_value=old.value, new_value=new.value
     )
     # Feedback builds on requests, so it is imported here rather than at the top.
+    survey_token = None
     if new is Stage.RESOLVED:
         from tracker.feedback.surveys import invite
 
-        invite(service_request, now)
+        _, survey_token = invite(service_request, now)
     elif old in (Stage.RESOLVED, Stage.CLOSED) and new is not Stage.CLOSED:
         from tracker.feedback.surveys import withdraw
 
         withdraw(service_request, now)
+    mail.stage_changed(service_request, new, note=body, survey_token=survey_token)
     return event

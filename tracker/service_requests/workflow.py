@@ -7,6 +7,7 @@ so two people acting on stale pages never silently overwrite each other.
 from __future__ import annotations
 
 from tracker.extensions import db
+from tracker.mail import notices as mail
 from tracker.models import EventKind, ITTeam, RequestEvent, ServiceRequest, Stage, User
 from tracker.service_requests import sla
 from tracker.service_requests.timeline import RequestRuleError, record, set_stage
@@ -106,6 +107,7 @@ def assign(
         new_value=str(assignee.id) if assignee else None,
         body=assignee.display_name if assignee else None,
     )
+    mail.assigned(service_request, actor, assignee)
     db.session.flush()
     return event
 
