@@ -13,7 +13,7 @@ def _config(tmp_path, **env) -> Config:
 
 def test_defaults_leave_room_for_a_full_upload(tmp_path):
     config = _config(tmp_path)
-    assert config.RAPPORT_ATTACHMENTS_DIR == str(tmp_path / "attachments")
+    assert str(tmp_path / "attachments") == config.RAPPORT_ATTACHMENTS_DIR
     assert config.RAPPORT_ATTACHMENT_MAX_BYTES == 10 * MIB
     assert config.RAPPORT_ATTACHMENTS_PER_REQUEST_BYTES == 50 * MIB
     assert config.RAPPORT_ATTACHMENTS_PER_UPLOAD == 5

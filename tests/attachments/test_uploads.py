@@ -17,6 +17,7 @@ from tests.attachments.support import (
     keys,
     send_message,
 )
+from tracker.attachments.detection import WHAT_IS_FINE
 
 
 def _reference(response) -> str:
@@ -130,9 +131,7 @@ def test_the_browsers_content_type_is_ignored(app, client, make):
 # --- refusals -------------------------------------------------------------------------------
 
 REFUSED = [
-    ("setup.exe", samples.exe(),
-     "We can't accept .exe files. Screenshots, pictures, PDFs, text files and office documents "
-     "are fine."),
+    ("setup.exe", samples.exe(), "We can't accept .exe files."),
     ("page.png", samples.html(), "“page.png” doesn't look like what its name says"),
     ("logo.svg", samples.svg(), "We can't accept .svg files."),
     ("logo.png", samples.svg(), "“logo.png” doesn't look like what its name says"),
@@ -159,6 +158,9 @@ def test_a_refused_file_is_a_form_error_and_nothing_is_stored(app, client, make,
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
     assert message in page
+    says_what_is_fine = WHAT_IS_FINE in page
+    assert says_what_is_fine == (name not in ("empty.txt", "poster.png", "funny.gif",
+                                              "broken.png", "budget.xlsx", "old.doc"))
     assert 'value="My typed title"' in page  # what the person typed is kept
     assert "Please choose your files again" in page
     assert counts(app) == before
@@ -246,3 +248,12 @@ def test_the_form_says_what_is_accepted(client, make):
     assert 'type="file"' in page and "multiple" in page
     assert "up to 5 files, 10 MB each" in page
     assert "Please choose your files again" not in page
+
+
+def test_several_refused_files_are_each_named_and_what_is_fine_is_said_once(client, make):
+    client.login(make.requester().email)
+    response = file_request(client, ("setup.exe", samples.exe()), ("page.png", samples.html()))
+    page = html.unescape(response.get_data(as_text=True))
+    assert "We can't accept .exe files." in page
+    assert "“page.png” doesn't look like what its name says, so we can't accept it." in page
+    assert page.count(WHAT_IS_FINE) == 1

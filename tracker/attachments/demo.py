@@ -35,22 +35,22 @@ def _window(title: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     return picture, draw
 
 
-def error_screenshot() -> bytes:
-    """The export tool stopping with an error dialog."""
-    picture, draw = _window("Payroll Export 4.2 — Month end")
+def error_screenshot(app_name: str) -> bytes:
+    """An application stopping with an error dialog in front of its work."""
+    picture, draw = _window(app_name)
     for row in range(8):
         y = 100 + row * 34
         draw.rectangle((70, y, 890, y + 26), fill=(248, 249, 251) if row % 2 else (255, 255, 255))
-        draw.text((80, y + 4), f"Employee batch {row + 1:02d}", font=_font(14), fill=MUTED)
-        draw.text((700, y + 4), "exported" if row < 5 else "waiting", font=_font(14),
+        draw.rounded_rectangle((80, y + 8, 180 + (row * 37) % 160, y + 18), radius=4,
+                               fill=(214, 218, 224))
+        draw.text((700, y + 4), "done" if row < 5 else "waiting", font=_font(14),
                   fill=ACCENT if row < 5 else MUTED)
     draw.rounded_rectangle((250, 190, 710, 410), radius=8, fill=(255, 255, 255),
                            outline=(200, 205, 212), width=2)
     draw.ellipse((275, 225, 315, 265), fill=ALERT)
     draw.text((289, 227), "!", font=_font(28), fill=(255, 255, 255))
-    draw.text((335, 225), "The export stopped", font=_font(20), fill=INK)
-    draw.text((335, 260), "File not found: \\\\fin-share\\payroll\\ledger-2026.csv", font=_font(13),
-              fill=MUTED)
+    draw.text((335, 225), "Something went wrong", font=_font(20), fill=INK)
+    draw.text((335, 260), "The operation could not be completed.", font=_font(13), fill=MUTED)
     draw.text((335, 282), "Error code 0x80070002", font=_font(13), fill=MUTED)
     draw.rounded_rectangle((590, 350, 690, 390), radius=6, fill=ACCENT)
     draw.text((627, 359), "OK", font=_font(16), fill=(255, 255, 255))
@@ -92,12 +92,16 @@ def _attach(sr: ServiceRequest, person: User, name: str, data: bytes, event=None
 
 
 def attach_demo_files(requests: list[ServiceRequest], rosa: User) -> int:
-    """A screenshot Rosa sent with a request, and one IT sent her in a reply."""
+    """A screenshot Rosa sent with something broken, and one IT sent her in a reply."""
     mine = [r for r in requests if r.requester is rosa]
     attached = 0
-    working = next((r for r in mine if r.stage == Stage.IN_PROGRESS.value), None)
+    broken = [r for r in mine if r.is_open and r.category.slug == "broken"]
+    working = next(iter(broken), None) or next(
+        (r for r in mine if r.stage == Stage.IN_PROGRESS.value), None
+    )
     if working is not None:
-        _attach(working, rosa, "Screenshot 2026-11-30 at 09.12.png", error_screenshot())
+        _attach(working, rosa, "Screenshot 2026-11-30 at 09.12.png",
+                error_screenshot(working.title))
         attached += 1
     waiting = next((r for r in mine if r.stage == Stage.WAITING_ON_REQUESTER.value), None)
     if waiting is not None:

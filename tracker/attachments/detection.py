@@ -74,6 +74,10 @@ WHAT_IS_FINE = "Screenshots, pictures, PDFs, text files and office documents are
 class FileRefused(ValueError):
     """An upload we won't keep, with the reason in plain words."""
 
+    def __init__(self, message: str, *, unaccepted_kind: bool = False) -> None:
+        super().__init__(message)
+        self.unaccepted_kind = unaccepted_kind  # then WHAT_IS_FINE says what would do
+
 
 def clean_name(raw: str | None) -> str:
     """The name to show for an upload: its last path part, without control characters."""
@@ -133,18 +137,15 @@ def detect(data: BinaryIO, name: str) -> FileKind:
         )
     elif extension in TEXT.extensions + CSV.extensions and _reads_as_text(data):
         return CSV if extension in CSV.extensions else TEXT
-    raise FileRefused(_refusal(name, extension))
+    raise FileRefused(_refusal(name, extension), unaccepted_kind=True)
 
 
 def _refusal(name: str, extension: str) -> str:
     if extension and not any(extension in kind.extensions for kind in KINDS):
-        return f"We can't accept {extension} files. {WHAT_IS_FINE}"
+        return f"We can't accept {extension} files."
     if extension:
-        return (
-            f"“{name}” doesn't look like what its name says, so we can't accept it. "
-            f"{WHAT_IS_FINE}"
-        )
-    return f"We couldn't tell what kind of file “{name}” is. {WHAT_IS_FINE}"
+        return f"“{name}” doesn't look like what its name says, so we can't accept it."
+    return f"We couldn't tell what kind of file “{name}” is."
 
 
 def _office_document(data: BinaryIO, name: str) -> FileKind | None:

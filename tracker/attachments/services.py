@@ -89,11 +89,15 @@ def check_uploads(files: list | None, limits: Limits) -> list[Upload]:
         raise AttachmentError([f"Please attach at most {limits.per_upload} files at a time."])
     uploads: list[Upload] = []
     problems: list[str] = []
+    unaccepted_kind = False
     for storage in files:
         try:
             uploads.append(check_upload(storage.filename, storage.stream, limits))
         except detection.FileRefused as exc:
             problems.append(str(exc))
+            unaccepted_kind = unaccepted_kind or exc.unaccepted_kind
+    if unaccepted_kind:
+        problems.append(detection.WHAT_IS_FINE)
     total = sum(upload.size for upload in uploads)
     if not problems and total > limits.per_request_bytes:
         problems.append(
