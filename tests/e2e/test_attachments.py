@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from pathlib import Path
 
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.payloads import PAYLOADS
 from tests.e2e.test_xss import open_panel, shows
@@ -48,7 +49,7 @@ def test_a_screenshot_goes_with_a_message_without_a_reload(browsing, make):
     with page.expect_download() as download:
         page.click("#conversation .attachment-link:has-text('call.log')")
     assert download.value.suggested_filename == "call.log"
-    assert open(download.value.path(), "rb").read() == b"10:15 camera busy\n"
+    assert Path(download.value.path()).read_bytes() == b"10:15 camera busy\n"
     page.guard.check("after the download")
 
 
