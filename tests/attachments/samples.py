@@ -123,3 +123,10 @@ def truncated_png() -> bytes:
 
 def text(body: str = "2026-01-01 12:00 ERROR export failed\n") -> bytes:
     return body.encode()
+
+
+def big_photo() -> bytes:
+    """42 megapixels: too many to decode whole, but a JPEG decodes at a reduced scale."""
+    out = BytesIO()
+    Image.new("L", (7000, 6000), 90).save(out, "JPEG", quality=50)
+    return out.getvalue()

@@ -137,3 +137,12 @@ def test_a_name_with_controls_and_paths_is_kept_only_as_plain_text(app, client, 
     assert file_request(client, (raw, samples.png())).status_code == 303
     (stored,) = attachments(app)
     assert stored.original_name == "invoice.png"
+
+
+def test_a_large_photo_gets_its_thumbnail_from_a_reduced_decode(client, make):
+    rosa = make.requester()
+    request = make.request(rosa)
+    photo = make.attachment(request, rosa, samples.big_photo(), "48mp.jpg")
+    client.login(rosa.email)
+    response = client.get(f"/requests/{request.reference}/thumbnails/{photo.id}")
+    assert Image.open(BytesIO(response.data)).size == (420, 360)

@@ -39,9 +39,11 @@ def make_thumbnail(data: BinaryIO, pillow_format: str) -> Thumbnail:
     data.seek(0)
     try:
         with Image.open(data, formats=[pillow_format]) as picture:
+            # A JPEG decodes straight at a smaller scale (a 48-megapixel photo too); other
+            # formats decode whole, so their size is what counts.
+            picture.draft("RGB", THUMBNAIL_BOX)
             if picture.width * picture.height > MAX_PIXELS:
                 raise PictureProblem("too large")
-            picture.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes straight at a smaller scale
             upright = ImageOps.exif_transpose(picture)  # as the camera meant it, then no EXIF
             upright.thumbnail(THUMBNAIL_BOX)
             has_alpha = upright.mode in ("RGBA", "LA", "PA") or (

@@ -79,14 +79,15 @@ def download(reference: str, attachment_id: int, name: str):
     """The file as it was uploaded, always as a download."""
     service_request = load_request_or_404(reference)
     attachment = load_attachment_or_404(service_request, attachment_id)
-    canonical = attachment_url(service_request.reference, attachment)
-    if request.path != canonical:
-        return redirect(canonical, 301)
+    kind = kind_of(attachment)
+    if (reference, name) != (service_request.reference,
+                             detection.url_name(attachment.original_name, kind)):
+        return redirect(attachment_url(service_request.reference, attachment), 301)
     response = send_file(
         _open(attachment.storage_key, attachment),
         mimetype=attachment.content_type,
         as_attachment=True,
-        download_name=detection.download_name(attachment.original_name, kind_of(attachment)),
+        download_name=detection.download_name(attachment.original_name, kind),
         conditional=False,
         etag=attachment.sha256,
         last_modified=attachment.created_at,
