@@ -31,10 +31,8 @@
       event.preventDefault();
       return;
     }
-    var refused = form.querySelector("input[type=file][data-refused]");
-    if (refused) {  // the server would refuse it too: say so now, send nothing
+    if (refusedFile(form)) {  // the server would refuse it too: send nothing
       event.preventDefault();
-      refused.focus();
       return;
     }
     form.dataset.submitting = "true";
@@ -52,6 +50,22 @@
       b.classList.remove("is-busy");
     });
   }
+
+  // A form whose file field already said no is not sent (htmx sends forms itself, so
+  // its request is stopped too); the field gets the focus, its message next to it.
+  function refusedFile(form) {
+    var refused = form && form.querySelector &&
+      form.querySelector("input[type=file][data-refused]");
+    if (refused) { refused.focus(); }
+    return Boolean(refused);
+  }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (refusedFile(elt instanceof HTMLFormElement ? elt : elt.closest && elt.closest("form"))) {
+      event.preventDefault();
+    }
+  });
 
   // A file field says at once when a file is too big or there are too many, before
   // anything is uploaded; the server checks again either way.

@@ -59,6 +59,8 @@ def test_a_file_too_big_is_refused_before_it_is_sent(app, browsing, make, monkey
     request = make.request(rosa)
     page = browsing.sign_in(rosa)
     page.goto(f"/requests/{request.reference}")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
     page.fill("#body", "Big one")
     page.set_input_files("#files", [_file("huge.png", _png(2000, 2000))])
     expect(page.locator("#files-check")).to_have_text(
@@ -66,11 +68,14 @@ def test_a_file_too_big_is_refused_before_it_is_sent(app, browsing, make, monkey
     )
     page.click("#conversation button:has-text('Send message')")
     expect(page.locator("#files")).to_be_focused()
+    page.wait_for_timeout(300)  # time enough for a request to leave, were one sent
+    assert sent == [], "the form went to the server with a file it would refuse"
     expect(page.locator("#conversation .message")).to_have_count(0)
     page.set_input_files("#files", [_file("small.txt", b"fine\n", "text/plain")])
     expect(page.locator("#files-check")).to_be_hidden()
     page.click("#conversation button:has-text('Send message')")
     expect(page.locator("#conversation .message .attachment-name")).to_have_text(["small.txt"])
+    assert len(sent) == 1
     page.guard.check("after the size check")
 
 
