@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from io import BytesIO
 
 from sqlalchemy import select
 
+from tracker.attachments import services as attachment_services
 from tracker.auth.passwords import hash_password
 from tracker.database import utcnow
 from tracker.extensions import db
-from tracker.models import BusinessUnit, Category, ITTeam, Role, ServiceRequest, Stage, User
+from tracker.models import (
+    BusinessUnit,
+    Category,
+    ITTeam,
+    RequestEvent,
+    Role,
+    ServiceRequest,
+    Stage,
+    User,
+)
 from tracker.service_requests import services
 
 _sequence = itertools.count(1)
@@ -122,3 +133,23 @@ class Factory:
                 sr, db.session.get(User, author.id), body, internal=internal
             )
             return self._done(event)
+
+    def attachment(
+        self,
+        service_request: ServiceRequest,
+        uploader: User,
+        data: bytes,
+        name: str = "screenshot.png",
+        event: RequestEvent | None = None,
+    ):
+        """Check and store a file the way an upload is, filed with the request or a message."""
+        with self.app.app_context():
+            limits = attachment_services.Limits.from_config()
+            upload = attachment_services.check_upload(name, BytesIO(data), limits)
+            (attachment,) = attachment_services.attach(
+                db.session.get(ServiceRequest, service_request.id),
+                db.session.get(User, uploader.id),
+                [upload],
+                event=db.session.get(RequestEvent, event.id) if event is not None else None,
+            )
+            return self._done(attachment)

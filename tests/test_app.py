@@ -15,7 +15,15 @@ from tracker import config as settings
 from tracker import create_app
 from tracker.config import Config, ConfigError
 from tracker.extensions import db
-from tracker.models import BusinessUnit, RequestEvent, Role, ServiceRequest, Stage, User
+from tracker.models import (
+    Attachment,
+    BusinessUnit,
+    RequestEvent,
+    Role,
+    ServiceRequest,
+    Stage,
+    User,
+)
 
 DEMO_PASSWORD = "rapport-demo"
 
@@ -153,7 +161,20 @@ def test_demo_loads_a_believable_organisation(app):
     assert counts["ServiceRequest"] >= 150
     with app.app_context():
         stages = set(db.session.scalars(select(ServiceRequest.stage).distinct()))
+        screenshots = list(db.session.scalars(select(Attachment)))
+        db.session.expunge_all()
     assert stages == {stage.value for stage in Stage}
+    # Screenshots drawn at load time, stored the real way, one in a reply from IT.
+    assert [a.content_type for a in screenshots] == ["image/png", "image/png"]
+    assert all(a.thumbnail_key for a in screenshots)
+    assert [a.event_id is None for a in screenshots] == [True, False]
+    client = app.test_client()
+    client.login("requester@example.com", DEMO_PASSWORD)
+    for attachment in screenshots:
+        reference = f"REQ-{attachment.request_id:06d}"
+        page = client.get(f"/requests/{reference}").get_data(as_text=True)
+        assert f"/requests/{reference}/thumbnails/{attachment.id}" in page
+        assert client.get(f"/requests/{reference}/thumbnails/{attachment.id}").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENVIRONMENTS = ("development", "production", "testing")
+MIB = 1024 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +32,13 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def _env_positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _env_int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {value}")
+    return value
 
 
 def local_secret_key(instance_path: str) -> str:
@@ -112,7 +120,7 @@ class Config:
         # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
         self.RAPPORT_PROXY_HOPS = _env_int(env, "RAPPORT_PROXY_HOPS", 0)
         self.WTF_CSRF_TIME_LIMIT = _env_int(env, "RAPPORT_CSRF_SECONDS", 8 * 3600)
-        self.MAX_CONTENT_LENGTH = _env_int(env, "RAPPORT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
+        self._read_attachment_limits(env, instance_path)
         self._mail(env)
         self.TESTING = False
 
@@ -152,6 +160,35 @@ class Config:
             )
 
 
+    def _read_attachment_limits(self, env: Mapping[str, str], instance_path: str) -> None:
+        """Files attached to requests: where they live and how much is accepted."""
+        self.RAPPORT_ATTACHMENTS_DIR = env.get("RAPPORT_ATTACHMENTS_DIR", "").strip() or str(
+            Path(instance_path) / "attachments"
+        )
+        self.RAPPORT_ATTACHMENT_MAX_BYTES = _env_positive(
+            env, "RAPPORT_ATTACHMENT_MAX_BYTES", 10 * MIB
+        )
+        self.RAPPORT_ATTACHMENTS_PER_REQUEST_BYTES = _env_positive(
+            env, "RAPPORT_ATTACHMENTS_PER_REQUEST_BYTES", 50 * MIB
+        )
+        self.RAPPORT_ATTACHMENTS_PER_UPLOAD = _env_positive(
+            env, "RAPPORT_ATTACHMENTS_PER_UPLOAD", 5
+        )
+        # The largest body accepted: by default a full upload of files plus the form's text,
+        # so every limit above is reached (and explained next to the field) before this one.
+        self.MAX_CONTENT_LENGTH = _env_positive(
+            env,
+            "RAPPORT_MAX_UPLOAD_BYTES",
+            self.RAPPORT_ATTACHMENTS_PER_UPLOAD * self.RAPPORT_ATTACHMENT_MAX_BYTES + MIB,
+        )
+        if self.MAX_CONTENT_LENGTH < self.RAPPORT_ATTACHMENT_MAX_BYTES + MIB:
+            raise ConfigError(
+                f"RAPPORT_MAX_UPLOAD_BYTES ({self.MAX_CONTENT_LENGTH}) must leave room for one "
+                f"file of RAPPORT_ATTACHMENT_MAX_BYTES ({self.RAPPORT_ATTACHMENT_MAX_BYTES}) "
+                f"and the form around it (1 MiB more)."
+            )
+
+
 class TestConfig(Config):
     """Settings for the test suite: a throwaway database and deterministic secrets."""
 
@@ -174,6 +211,7 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = None  # the database store; Redis tests opt in
         self.TRUSTED_HOSTS = None
         self.RAPPORT_PROXY_HOPS = 0
+        self.RAPPORT_ATTACHMENTS_DIR = str(Path(instance_path) / "attachments")
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tracker.attachments.demo import attach_demo_files
 from tracker.auth.passwords import hash_password
 from tracker.database import utcnow
 from tracker.extensions import db
@@ -311,13 +312,15 @@ def load_demo(seed: int = 2026) -> str:
             created=now - timedelta(days=age),
         ))
     db.session.flush()
+    files = attach_demo_files(requests, rosa)
     answered = _demo_feedback(rng, requests, people, now)
     tools = _demo_tools(rng, people, requests, now)
     _demo_relationships(rng, units, people, now)
     _demo_outbox(requests, people, now)
     return (
         f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
-        f"{len(requests)} requests, {answered} survey answers and {tools} registered tools."
+        f"{len(requests)} requests ({files} with screenshots), {answered} survey answers and "
+        f"{tools} registered tools."
     )
 
 

@@ -31,6 +31,10 @@
       event.preventDefault();
       return;
     }
+    if (refusedFile(form)) {  // the server would refuse it too: send nothing
+      event.preventDefault();
+      return;
+    }
     form.dataset.submitting = "true";
     form.querySelectorAll('button[type="submit"], button:not([type])').forEach(function (b) {
       b.setAttribute("aria-disabled", "true");
@@ -46,6 +50,55 @@
       b.classList.remove("is-busy");
     });
   }
+
+  // A form whose file field already said no is not sent (htmx sends forms itself, so
+  // its request is stopped too); the field gets the focus, its message next to it.
+  function refusedFile(form) {
+    var refused = form && form.querySelector &&
+      form.querySelector("input[type=file][data-refused]");
+    if (refused) { refused.focus(); }
+    return Boolean(refused);
+  }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (refusedFile(elt instanceof HTMLFormElement ? elt : elt.closest && elt.closest("form"))) {
+      event.preventDefault();
+    }
+  });
+
+  // A file field says at once when a file is too big or there are too many, before
+  // anything is uploaded; the server checks again either way.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file" ||
+        !input.dataset.maxBytes) {
+      return;
+    }
+    var most = Number(input.dataset.maxFiles);
+    var problems = [];
+    if (most && input.files.length > most) {
+      problems.push("Please attach at most " + most + " files at a time.");
+    }
+    Array.prototype.forEach.call(input.files, function (file) {
+      if (file.size > Number(input.dataset.maxBytes)) {
+        problems.push("\u201c" + file.name + "\u201d is too big: each file can be up to " +
+                      input.dataset.maxSize + ".");
+      }
+    });
+    var note = document.getElementById(input.id + "-check");
+    if (note) {
+      note.textContent = problems.join(" ");
+      note.hidden = problems.length === 0;
+    }
+    if (problems.length) {
+      input.setAttribute("data-refused", "");
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      input.removeAttribute("data-refused");
+      input.removeAttribute("aria-invalid");
+    }
+  });
 
   // htmx-driven forms stay on the page, so release them when the answer arrives.
   document.addEventListener("htmx:afterRequest", function (event) {

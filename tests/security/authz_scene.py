@@ -14,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from tests.attachments.samples import png
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
@@ -58,6 +59,8 @@ SECRETS = {
     "notification": "Ocelot reply waiting on your request",
     "view_name": "Pelican triage view",
     "survey_comment": "The lemur fix took far too long.",
+    "attachment": "quokka-ledger-error.png",
+    "internal_attachment": "narwhal-macro-notes.txt",
 }
 
 
@@ -82,6 +85,8 @@ class Scene:
             "notification_id": self.ids["notification"],
             "token": self.survey_token,
             "term_id": self.ids["glossary_term"],
+            "attachment_id": self.ids["attachment"],
+            "name": SECRETS["attachment"],
         }
 
 
@@ -127,7 +132,13 @@ def build_scene(app, make) -> Scene:
         description=SECRETS["request_description"], stage="resolved",
     )
     make.comment(request_a, requester_a, SECRETS["comment"])
-    make.comment(request_a, agent, SECRETS["internal_note"], internal=True)
+    note = make.comment(request_a, agent, SECRETS["internal_note"], internal=True)
+    scene.ids["attachment"] = make.attachment(
+        request_a, requester_a, png(), SECRETS["attachment"]
+    ).id
+    scene.ids["internal_attachment"] = make.attachment(
+        request_a, agent, b"Narwhal macro notes\n", SECRETS["internal_attachment"], event=note
+    ).id
     request_b = make.request(requester_b, title="Forklift tablet frozen")
     scene.reference, scene.reference_b = request_a.reference, request_b.reference
     scene.ids["request"], scene.ids["request_b"] = request_a.id, request_b.id

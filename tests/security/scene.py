@@ -18,6 +18,7 @@ from functools import cache
 from flask import url_for
 from sqlalchemy import inspect, text
 
+from tests.attachments.samples import png
 from tracker import create_app
 from tracker.config import TestConfig
 from tracker.database import utcnow
@@ -99,6 +100,7 @@ class Scene:
     action_id: int
     pulse_id: int
     term_id: int  # a glossary term
+    attachment_id: int  # a screenshot filed with the open request
 
     def person(self, persona: str) -> User | None:
         return None if persona == "anonymous" else self.people[persona]
@@ -117,6 +119,8 @@ class Scene:
             "action_id": self.action_id,
             "filename": "js/app.js",
             "term_id": self.term_id,
+            "attachment_id": self.attachment_id,
+            "name": "error.png",
         }
 
 
@@ -132,6 +136,7 @@ def build_scene(app, make) -> Scene:
     neighbour = make.requester(unit=other_unit, name="Nico Neighbour")
 
     open_request = make.request(requester, title="Laptop will not start")
+    attachment = make.attachment(open_request, requester, png(), "error.png")
     resolved_request = make.request(requester, title="Printer jams")
     answered_request = make.request(requester, title="VPN drops")
     with app.app_context():
@@ -196,6 +201,7 @@ def build_scene(app, make) -> Scene:
         action_id=action_id,
         pulse_id=pulse_id,
         term_id=term_id,
+        attachment_id=attachment.id,
     )
 
 
@@ -236,6 +242,7 @@ def get_variants(scene, endpoint: str) -> list[dict]:
                                     {"period": "30", "sort": "name"}, {"sort": "nonsense"}],
         "relationships.unit_dashboard": [{}, {"period": "365"}, {"period": "30"}],
         "relationships.touchpoints": pages,
+        "attachments.download": [{}, {"name": "renamed.pdf"}],
         "service_requests.detail": [{}, {"reference": s.resolved_request.reference},
                                     {"reference": s.answered_request.reference}],
         "service_requests.new_request": [{}, {"category": "broken"}],

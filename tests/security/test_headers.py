@@ -113,6 +113,11 @@ KINDS = {
     "422 form errors": ("requester", lambda c, s: c.form_post("/requests/new", {}), 422,
                         "text/html"),
     "CSV download": ("admin", lambda c, s: c.get("/tools/export.csv"), 200, "text/csv"),
+    "attached file": ("requester", lambda c, s: c.get(
+        f"/requests/{s.open_request.reference}/attachments/{s.attachment_id}/error.png"),
+        200, "image/png"),
+    "thumbnail": ("agent", lambda c, s: c.get(
+        f"/requests/{s.open_request.reference}/thumbnails/{s.attachment_id}"), 200, "image/png"),
     "JSON": ("anonymous", lambda c, s: c.get("/healthz"), 200, "application/json"),
     "static script": ("anonymous", lambda c, s: c.get("/static/js/app.js"), 200, None),
     "static stylesheet": ("anonymous", lambda c, s: c.get("/static/css/app.css"), 200,

@@ -20,6 +20,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    Attachment,
     BusinessUnit,
     NextAction,
     Notification,
@@ -49,6 +50,7 @@ def _fill(template: str, scene) -> str:
     ids = scene.ids
     return template.format(
         ref=scene.reference,
+        ref_b=scene.reference_b,
         ref_lower=scene.reference.lower(),
         ref_short="REQ-" + str(ids["request"]),
         request_id=ids["request"],
@@ -60,6 +62,10 @@ def _fill(template: str, scene) -> str:
         requester_a=ids["requester_a"],
         view=ids["view"],
         notification=ids["notification"],
+        attachment=ids["attachment"],
+        internal_attachment=ids["internal_attachment"],
+        attachment_name=SECRETS["attachment"],
+        internal_name=SECRETS["internal_attachment"],
     )
 
 
@@ -84,7 +90,7 @@ def _snapshot(app) -> dict:
     """Everything a refused POST on unit A's objects could have changed."""
     counted = (RequestEvent, Touchpoint, NextAction, PulseSurvey, PulseParticipant,
                PulseAnswer, SavedView, ToolAdoption, ToolEvent, ShadowTool, SurveyResponse,
-               ServiceRequest, Notification)
+               ServiceRequest, Notification, Attachment)
     with app.app_context():
         state = {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
@@ -156,6 +162,18 @@ READS = [
     ("brm_b", "/people/{requester_a}"),
     ("brm_b", "/admin/units/{unit_a}"),
     ("agent", "/units/{unit_a}/touchpoints/new"),
+    # Files: someone else's request; one's own request's reference with unit A's file id;
+    # an internal note's file for the requester and for the BRM who reads the request.
+    ("requester_b", "/requests/{ref}/attachments/{attachment}/{attachment_name}"),
+    ("requester_b", "/requests/{ref}/thumbnails/{attachment}"),
+    ("requester_b", "/requests/{ref_b}/attachments/{attachment}/{attachment_name}"),
+    ("requester_b", "/requests/{ref_b}/thumbnails/{attachment}"),
+    ("brm_b", "/requests/{ref}/attachments/{attachment}/{attachment_name}"),
+    ("brm_b", "/requests/{ref}/thumbnails/{attachment}"),
+    ("requester_a", "/requests/{ref}/attachments/{internal_attachment}/{internal_name}"),
+    ("brm_a", "/requests/{ref}/attachments/{internal_attachment}/{internal_name}"),
+    ("requester_a", "/requests/{ref}/attachments/remove"),
+    ("brm_a", "/requests/{ref}/attachments/remove"),
 ]
 
 
@@ -203,6 +221,17 @@ def test_the_lists_do_show_them_to_their_owner(app, scene):
     assert _shown(SECRETS["unit"], brm.get("/portfolio").get_data(as_text=True))
     agent = Visitor(app, scene.emails["agent"])
     assert _shown(SECRETS["view_name"], agent.get("/board").get_data(as_text=True))
+
+
+def test_the_files_do_reach_those_who_may_see_them(app, scene):
+    """The other side of the file refusals above: the same URLs answer their people."""
+    public = _fill("/requests/{ref}/attachments/{attachment}/{attachment_name}", scene)
+    internal = _fill("/requests/{ref}/attachments/{internal_attachment}/{internal_name}", scene)
+    for persona in ("requester_a", "brm_a", "agent"):
+        assert Visitor(app, scene.emails[persona]).get(public).status_code == 200, persona
+    assert Visitor(app, scene.emails["agent"]).get(internal).status_code == 200
+    admin = Visitor(app, scene.emails["admin"])
+    assert admin.get(_fill("/requests/{ref}/attachments/remove", scene)).status_code == 200
 
 
 # --- acting on someone else's object ----------------------------------------------------
@@ -256,6 +285,8 @@ WRITES = [
     ("requester_b", "/admin/people/{requester_a}",
      {"display_name": "Renamed", "email": "stolen@example.com", "active": "y"}, False),
     ("brm_a", "/admin/units/{unit_a}", {"name": "Renamed unit"}, False),
+    ("requester_a", "/requests/{ref}/attachments/remove", {}, False),
+    ("agent", "/requests/{ref}/attachments/remove", {}, True),
 ]
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.attachments.samples import png
 from tracker.models import Stage
+
+SCREENSHOT = png(32, 24)
 
 
 def _queries(client, count_queries, url) -> int:
@@ -21,7 +24,9 @@ def _fill(make, rosa, agent, requests: int, comments: int):
         first = first or sr
     for n in range(comments):
         author = agent if n % 2 else rosa
-        make.comment(first, author, f"Message {n}", internal=author is agent and n % 3 == 0)
+        event = make.comment(first, author, f"Message {n}",
+                             internal=author is agent and n % 3 == 0)
+        make.attachment(first, author, SCREENSHOT, f"shot-{n}.png", event=event)
     return first
 
 
@@ -30,8 +35,9 @@ def _fill(make, rosa, agent, requests: int, comments: int):
     [
         ("/", "requester", 5),  # + open relationship pulses
         ("/requests/", "requester", 3),
-        ("/requests/{ref}", "requester", 6),  # + the glossary's version (IT's replies explained)
-        ("/requests/{ref}", "agent", 4),
+        # + the glossary's version (IT's replies explained) and the request's files
+        ("/requests/{ref}", "requester", 7),
+        ("/requests/{ref}", "agent", 5),  # + all the request's files in one query
     ],
 )
 def test_page_query_count_does_not_grow_with_data(client, make, count_queries, url, who, budget):
@@ -48,7 +54,10 @@ def test_page_query_count_does_not_grow_with_data(client, make, count_queries, u
     _fill(make, rosa, agent, requests=25, comments=0)
     for n in range(30):
         author = agent if n % 2 else rosa
-        make.comment(first, author, f"More {n}", internal=author is agent and n % 4 == 1)
+        event = make.comment(first, author, f"More {n}", internal=author is agent and n % 4 == 1)
+        if n % 3 == 0:
+            make.attachment(first, author, SCREENSHOT, f"more-{n}.png", event=event)
+    make.attachment(first, rosa, SCREENSHOT, "filed.png")
     large = _queries(client, count_queries, url.format(ref=first.reference))
 
     assert small == large

@@ -6,8 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.attachments.samples import png
 from tracker.extensions import db
 from tracker.models import ServiceRequest, Stage
+
+SCREENSHOT = png(32, 24)
 
 
 def _queries(client, count_queries, url, **kwargs) -> int:
@@ -45,7 +48,10 @@ def queue(app, make):
             q.made += 1
         for n in range(comments):
             author = agents[n % 3] if n % 2 else people[0]
-            make.comment(q.first, author, f"Message {n}", internal=author is not people[0])
+            event = make.comment(q.first, author, f"Message {n}",
+                                 internal=author is not people[0])
+            if n % 5 == 0:
+                make.attachment(q.first, author, SCREENSHOT, f"shot-{n}.png", event=event)
 
     q.fill = fill
     return q
@@ -53,7 +59,8 @@ def queue(app, make):
 
 # The board and the list: the signed-in user, staff, teams, units, categories, saved
 # views, workload, then two for the requests (counts and cards, or total and page).
-# The panel: the user, the request, the assignment menus' choices and the timeline.
+# The panel: the user, the request, the assignment menus' choices, the timeline and all
+# the request's files in one query (6 today).
 PAGES = [
     ("/board", 9),
     ("/board?closed=1", 9),

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
+from tracker.models.attachments import Attachment
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
 from tracker.models.glossary import GlossaryTerm
@@ -39,6 +40,7 @@ from tracker.models.tools import (
 from tracker.models.users import Role, RoleGrant, User
 
 __all__ = [
+    "Attachment",
     "BusinessHours",
     "BusinessUnit",
     "Category",

@@ -102,6 +102,7 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     TEAM = "team"
     PRIORITY = "priority"
+    FILES_REMOVED = "files_removed"
 
 
 class Category(db.Model):

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from tracker.attachments.forms import AttachmentFields
 from tracker.models import Impact, Stage, Urgency
 from tracker.web.forms import RapportForm
 
@@ -63,7 +64,7 @@ def _not_blank(message: str):
     return check
 
 
-class NewRequestForm(IdempotentForm):
+class NewRequestForm(AttachmentFields, IdempotentForm):
     category = RadioField(
         "What do you need help with?",
         choices=[],
@@ -102,7 +103,7 @@ class NewRequestForm(IdempotentForm):
         return getattr(self, "_category_hints", {}).get(slug, "")
 
 
-class CommentForm(IdempotentForm):
+class CommentForm(AttachmentFields, IdempotentForm):
     body = TextAreaField(
         "Your message",
         validators=[

@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from tracker.attachments import services as attachment_services
+from tracker.attachments.queries import files_for
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import services as feedback_services
@@ -83,6 +85,8 @@ def new_request():
                 idempotency_key=form.submitted_key(),
             ),
         )
+        if created:
+            attachment_services.attach(service_request, current_user, form.files.uploads)
         db.session.commit()
         if created:
             flash(
@@ -121,6 +125,7 @@ def _detail_context(service_request, **forms) -> dict:
     return {
         "req": service_request,
         "events": timeline_for(service_request, current_user),
+        "request_files": files_for(service_request, current_user),
         "comment_form": comment_form,
         "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         "confirm_form": ConfirmForm(formdata=None),
@@ -181,9 +186,15 @@ def add_comment(reference: str):
                 internal=internal and can_see_internal(current_user),
                 idempotency_key=form.submitted_key(),
             )
+            attachment_services.attach(
+                service_request, current_user, form.files.uploads, event=event
+            )
         except services.RequestRuleError as exc:
             db.session.rollback()
             form.body.errors = [str(exc)]
+        except attachment_services.AttachmentError as exc:
+            db.session.rollback()
+            form.files.errors = exc.messages
         else:
             db.session.commit()
             if wants_fragment():

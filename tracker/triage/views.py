@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
+from tracker.attachments.queries import files_for
 from tracker.auth.redirects import safe_next_url
 from tracker.database import utcnow
 from tracker.extensions import db
@@ -177,6 +178,7 @@ def panel_context(service_request, filters: BoardFilters, **forms) -> dict:
         "clock_words": sla.describe(service_request, now),
         "events": events[-PANEL_EVENTS:],
         "earlier_events": max(len(events) - PANEL_EVENTS, 0),
+        "request_files": files_for(service_request, current_user),
         "assign_form": prepared(
             assign_form,
             assignee=str(service_request.assignee_id) if service_request.assignee_id else "none",
