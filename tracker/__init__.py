@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker import (
         admin,
+        api,
         auth,
         feedback,
         notifications,
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(shadow_it.bp)
+    api.init_app(app)
     from tracker.relationships import people, pulse, touchpoints, views  # noqa: F401  (routes)
 
     app.register_blueprint(relationships.bp)

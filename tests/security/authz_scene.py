@@ -14,10 +14,13 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     NextAction,
     Notification,
     PulseSurvey,
@@ -57,6 +60,7 @@ SECRETS = {
     "notification": "Ocelot reply waiting on your request",
     "view_name": "Pelican triage view",
     "survey_comment": "The lemur fix took far too long.",
+    "token_name": "Capybara sync script",
 }
 
 
@@ -80,6 +84,7 @@ class Scene:
             "view_id": self.ids["view"],
             "notification_id": self.ids["notification"],
             "token": self.survey_token,
+            "token_id": self.ids["api_token"],
         }
 
 
@@ -129,6 +134,7 @@ def build_scene(app, make) -> Scene:
     request_b = make.request(requester_b, title="Forklift tablet frozen")
     scene.reference, scene.reference_b = request_a.reference, request_b.reference
     scene.ids["request"], scene.ids["request_b"] = request_a.id, request_b.id
+    make.api_token(requester_a, name=SECRETS["token_name"])
 
     now = utcnow()
     with app.app_context():
@@ -160,6 +166,7 @@ def build_scene(app, make) -> Scene:
         surveys.answer(invitation, 1, SECRETS["survey_comment"], now)
         db.session.commit()
         scene.ids.update(
+            api_token=db.session.scalar(select(ApiToken.id)),
             tool=tool.id, touchpoint=touchpoint.id, action=touchpoint.actions[0].id,
             pulse=pulse.id, view=view.id, notification=notification.id,
         )

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import url_for
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from tracker import create_app
 from tracker.config import TestConfig
@@ -24,6 +24,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     NextAction,
     Notification,
     PulseSurvey,
@@ -97,6 +98,7 @@ class Scene:
     touchpoint_id: int
     action_id: int
     pulse_id: int
+    token_id: int  # the requester's API token
 
     def person(self, persona: str) -> User | None:
         return None if persona == "anonymous" else self.people[persona]
@@ -114,6 +116,7 @@ class Scene:
             "notification_id": self.notification_id,
             "action_id": self.action_id,
             "filename": "js/app.js",
+            "token_id": self.token_id,
         }
 
 
@@ -173,6 +176,7 @@ def build_scene(app, make) -> Scene:
                pulse.id)
         db.session.remove()
     tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id = ids
+    make.api_token(requester, name="Sync script")
     return Scene(
         people={"requester": requester, "agent": agent, "brm": brm, "admin": admin,
                 "buddy": buddy, "neighbour": neighbour},
@@ -190,7 +194,15 @@ def build_scene(app, make) -> Scene:
         touchpoint_id=touchpoint_id,
         action_id=action_id,
         pulse_id=pulse_id,
+        token_id=_only_token_id(app),
     )
+
+
+def _only_token_id(app) -> int:
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+        db.session.remove()
+    return token_id
 
 
 def build_url(app, scene: Scene, endpoint: str, rule_text: str, **overrides) -> str:

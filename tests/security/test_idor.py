@@ -20,6 +20,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     BusinessUnit,
     NextAction,
     Notification,
@@ -60,6 +61,7 @@ def _fill(template: str, scene) -> str:
         requester_a=ids["requester_a"],
         view=ids["view"],
         notification=ids["notification"],
+        api_token=ids["api_token"],
     )
 
 
@@ -117,6 +119,10 @@ def _snapshot(app) -> dict:
         state["people"] = [
             (u.id, u.display_name, u.email, u.active, u.business_unit_id, sorted(u.roles))
             for u in db.session.scalars(select(User).order_by(User.id))
+        ]
+        state["api_tokens"] = [
+            (t.id, t.user_id, t.revoked_at)
+            for t in db.session.scalars(select(ApiToken).order_by(ApiToken.id))
         ]
         state["units"] = [
             (u.id, u.name, u.brm_id, u.it_buddy_id)
@@ -180,6 +186,8 @@ LISTS = [
     ("brm_a", "/requests/", ("request_title",)),
     ("buddy", "/board?view=list", ("view_name",)),
     ("admin", "/board", ("view_name",)),
+    ("requester_b", "/settings", ("token_name",)),
+    ("admin", "/settings", ("token_name",)),
 ]
 
 
@@ -199,6 +207,7 @@ def test_the_lists_do_show_them_to_their_owner(app, scene):
     assert _shown(SECRETS["request_title"], owner.get("/requests/").get_data(as_text=True))
     assert _shown(SECRETS["tool_name"], owner.get("/tools/").get_data(as_text=True))
     assert _shown(SECRETS["notification"], owner.get("/notifications/").get_data(as_text=True))
+    assert _shown(SECRETS["token_name"], owner.get("/settings").get_data(as_text=True))
     brm = Visitor(app, scene.emails["brm_a"])
     assert _shown(SECRETS["unit"], brm.get("/portfolio").get_data(as_text=True))
     agent = Visitor(app, scene.emails["agent"])
@@ -256,6 +265,8 @@ WRITES = [
     ("requester_b", "/admin/people/{requester_a}",
      {"display_name": "Renamed", "email": "stolen@example.com", "active": "y"}, False),
     ("brm_a", "/admin/units/{unit_a}", {"name": "Renamed unit"}, False),
+    ("requester_b", "/settings/api-tokens/{api_token}/revoke", {}, False),
+    ("admin", "/settings/api-tokens/{api_token}/revoke", {}, True),
 ]
 
 

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
+from tracker.models.api_tokens import ApiToken
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
 from tracker.models.login_attempts import LoginAttempt
@@ -37,6 +38,7 @@ from tracker.models.tools import (
 from tracker.models.users import Role, RoleGrant, User
 
 __all__ = [
+    "ApiToken",
     "BusinessHours",
     "BusinessUnit",
     "Category",
