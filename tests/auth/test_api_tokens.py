@@ -83,7 +83,7 @@ def test_never_expiring_tokens_can_be_chosen(app, client, make):
     client.login(make.requester().email)
     assert _make(client, expires="never").status_code == 201
     assert _tokens(app)[0].expires_at is None
-    assert "Until revoked" in visible_text(client.get("/settings").get_data(as_text=True))
+    assert "works until revoked" in visible_text(client.get("/settings").get_data(as_text=True))
 
 
 def test_there_is_a_limit_on_working_tokens(app, client, make):

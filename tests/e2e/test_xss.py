@@ -51,6 +51,7 @@ UNIT_NAME = pack(120, 26)
 UNIT_DESCRIPTION = pack(2_000, 33)
 OBJECTIVES = [p for p in PAYLOADS[:10] if len(p) < 200]
 CDATA_PAYLOAD = "<![CDATA[<script>__xss(36)</script>]]>"
+TOKEN_NAMES = [pack(80, 8), pack(80, 20)]
 
 
 def _text(page) -> str:
@@ -388,6 +389,23 @@ def test_admin_names_show_as_text_everywhere(browsing, make):
     visit(asker, f"/requests/{reference}", AGENT_NAME)
     visit(asker, "/notifications/", AGENT_NAME)
     visit(asker, "/", PERSON_NAME)
+
+
+def test_api_token_names_show_as_text(browsing, make):
+    person = make.requester()
+    page = browsing.sign_in(person)
+    page.goto("/settings")
+    for name in TOKEN_NAMES:  # made with htmx: the section is swapped in place
+        page.fill("#api-tokens input[name=name]", name)
+        page.click("#api-tokens button:has-text('Make token')")
+        page.locator("#new-token-secret").wait_for()
+        shows(page, name, where="settings after making a token")
+    visit(page, "/settings", *TOKEN_NAMES)
+    page.locator("#api-tokens summary").first.click()
+    shows(page, *TOKEN_NAMES, where="settings with a revoke confirmation open")
+    page.locator("#api-tokens button:has-text('Yes, revoke it')").first.click()
+    page.locator("#api-tokens .flash-success").wait_for()
+    shows(page, *TOKEN_NAMES, where="settings after revoking")
 
 
 def test_every_payload_goes_through_a_field():
