@@ -61,6 +61,21 @@ def test_the_web_is_not_rate_limited_by_the_api(client, make, limit):
         assert "X-RateLimit-Limit" not in response.headers
 
 
+def test_when_redis_is_down_calls_are_counted_in_memory(app, make, tmp_path):
+    config = TestConfig(str(tmp_path / "instance"), app.config["SQLALCHEMY_DATABASE_URI"])
+    config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"  # nothing listens there
+    config.RAPPORT_API_RATE_LIMIT = "2/minute"
+    worker = create_app(config)
+    api = ApiCaller(worker.test_client(), make.api_token(make.requester()))
+    try:
+        assert [api.get("/requests").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        with worker.app_context():
+            from tracker.extensions import db
+
+            db.engine.dispose()
+
+
 REDIS_URL = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

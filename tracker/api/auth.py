@@ -131,7 +131,7 @@ def _caller_for(secret: str) -> Caller:
     ):
         return Caller(problem=REFUSED, token_given=True)
     if row.last_used_at is None or row.last_used_at < now - TOUCH_EVERY:
-        _touch(row.id, now)
+        _touch(row.id, now)  # before the session's first query starts its transaction
     user = load_user(str(row.user_id))  # None once the account is switched off
     if user is None:
         return Caller(problem=REFUSED, token_given=True)

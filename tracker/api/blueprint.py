@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.api.auth import audit_refused, identify, unauthorized_headers
 from tracker.api.errors import ApiError, error_response, http_error_response
+from tracker.api.schemas import Error
 from tracker.extensions import csrf, db
 from tracker.web.audit import audit_denied
 
@@ -55,6 +56,12 @@ class Operation:
 OPERATIONS: dict[str, Operation] = {}
 
 
+COMMON_ERRORS = {
+    401: ("No valid API token", Error),
+    429: ("Rate limit reached; see Retry-After", Error),
+}
+
+
 def operation(
     rule: str,
     method: str,
@@ -68,7 +75,12 @@ def operation(
     response_headers: dict[int, tuple[str, ...]] | None = None,
     public: bool = False,
 ):
-    """Register `view` at `rule` for `method`, and describe it for the document."""
+    """Register `view` at `rule` for `method`, and describe it for the document.
+
+    Every operation that needs a token can also answer 401 and 429; those are added here.
+    """
+    if not public:
+        responses = {**responses, **COMMON_ERRORS}
 
     def decorator(view):
         endpoint = f"{bp.name}.{view.__name__}"

@@ -47,6 +47,8 @@ def init_rate_limits(app: Flask, blueprint: Blueprint) -> Limiter:
         headers_enabled=True,
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or "rapport",
         strategy="moving-window",
+        # Redis down: count in this process's memory meanwhile rather than fail every call.
+        in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
     limiter.shared_limit(_limit, scope="api")(blueprint)

@@ -3,82 +3,33 @@
 The same models validate what comes in, shape what goes out and, through their JSON
 Schema (draft 2020-12, the dialect of OpenAPI 3.1), make up the OpenAPI document, so the
 document can't drift from the code. Limits are the web forms' limits; text refuses
-control characters and unreadable characters exactly as the forms do.
+control characters and unreadable characters exactly as the forms do (see fields.py).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import Field
 
+from tracker.api.fields import (
+    Body,
+    Incoming,
+    Outgoing,
+    Priority,
+    Query,
+    Reason,
+    RowId,
+    StageList,
+    Title,
+    line,
+    paragraphs,
+)
 from tracker.models import DataKind, EventKind, Impact, Payer, SignIn, Stage, ToolStatus, Urgency
-from tracker.service_requests.forms import BODY_MAX, TITLE_MAX
 from tracker.service_requests.sla import SLAState
 from tracker.triage.filters import SEARCH_MAX
-from tracker.triage.forms import REASON_MAX
-from tracker.web.forms import text_problem
-
-BLANK = "This can't be blank."
-
-
-def _checked(*, multiline: bool, required: bool) -> AfterValidator:
-    def check(value: str) -> str:
-        problem = text_problem(value, multiline=multiline)
-        if problem is not None:
-            raise ValueError(problem)
-        if required and not value.strip():
-            raise ValueError(BLANK)
-        return value
-
-    return AfterValidator(check)
-
-
-def _line(max_length: int, *, required: bool = True):
-    return Annotated[
-        str,
-        Field(min_length=1 if required else 0, max_length=max_length),
-        _checked(multiline=False, required=required),
-    ]
-
-
-def _paragraphs(max_length: int, *, required: bool = True):
-    return Annotated[
-        str,
-        Field(min_length=1 if required else 0, max_length=max_length),
-        _checked(multiline=True, required=required),
-    ]
-
-
-Title = _line(TITLE_MAX)
-Body = _paragraphs(BODY_MAX)
-Reason = _line(REASON_MAX, required=False)
-def _comma_separated(value):
-    return [part.strip() for part in value.split(",")] if isinstance(value, str) else value
-
-
-StageList = Annotated[list[Stage], BeforeValidator(_comma_separated), Field(min_length=1)]
-RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
-Priority = Annotated[int, Field(ge=1, le=4)]
-
-
-class Incoming(BaseModel):
-    """A JSON body: no unknown fields, no silent type changes ("1" is not 1)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class Query(BaseModel):
-    """Query-string parameters arrive as text; numbers are read from it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Outgoing(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -298,9 +249,9 @@ class ToolQuery(Query):
 
 
 class NewTool(Incoming):
-    name: _line(120)
-    url: _line(300, required=False) = Field(default="", description="Its web address.")
-    purpose: _paragraphs(5000)
+    name: line(120)
+    url: line(300, required=False) = Field(default="", description="Its web address.")
+    purpose: paragraphs(5000)
     user_count: int = Field(ge=1, le=100_000)
     payer: Payer
     cost_amount: Decimal | None = Field(default=None, ge=0, le=10_000_000, decimal_places=2)
@@ -309,7 +260,7 @@ class NewTool(Incoming):
     data_kind: DataKind
     sign_in: SignIn
     business_critical: bool = Field(default=False, description="Work stops without it.")
-    impact: _paragraphs(5000, required=False) = Field(
+    impact: paragraphs(5000, required=False) = Field(
         default="", description="What would break without it."
     )
     renewal_date: date | None = None

@@ -35,12 +35,7 @@ IDEMPOTENCY = Header(
     "the first call made (200); with a different body, 409.",
     {"type": "string", "pattern": "^[\\x21-\\x7e]{1,60}$"},
 )
-REFERENCE = "REQ-000123 (from `reference`)"
 NOT_FOUND = ("No such request, or not one you may see", schemas.Error)
-COMMON = {
-    401: ("No valid API token", schemas.Error),
-    429: ("Rate limit reached; see Retry-After", schemas.Error),
-}
 
 
 def _with_columns(query_: Select) -> Select:
@@ -69,7 +64,7 @@ def _visible_to(user: User, query_: Select) -> Select:
     responses={
         200: ("A page of requests, newest first", schemas.ServiceRequestPage),
         403: ("A staff-only filter used by someone who isn't IT staff", schemas.Error),
-        422: ("A parameter is not valid", schemas.Error), **COMMON,
+        422: ("A parameter is not valid", schemas.Error),
     },
 )
 def list_requests():
@@ -117,7 +112,7 @@ def detail_response(service_request: ServiceRequest, status: int = 200, **header
 
 @operation(
     "/requests/<reference>", "GET", summary="Read a request and its timeline", tag=TAG,
-    responses={200: ("The request", schemas.ServiceRequestDetail), 404: NOT_FOUND, **COMMON},
+    responses={200: ("The request", schemas.ServiceRequestDetail), 404: NOT_FOUND},
     response_headers={200: ("ETag",)},
 )
 def get_request(reference: str):
@@ -157,7 +152,7 @@ def _location(service_request: ServiceRequest) -> str:
         201: ("Filed", schemas.ServiceRequestDetail),
         200: ("Already filed with this Idempotency-Key", schemas.ServiceRequestDetail),
         409: ("The Idempotency-Key was used with other details", schemas.Error),
-        422: ("A field is not valid", schemas.Error), **COMMON,
+        422: ("A field is not valid", schemas.Error),
     },
     response_headers={201: ("Location", "ETag"), 200: ("Location", "ETag")},
 )
@@ -199,7 +194,7 @@ def create_request():
         404: NOT_FOUND,
         409: ("The request is closed, or the Idempotency-Key was used for another message",
               schemas.Error),
-        422: ("A field is not valid", schemas.Error), **COMMON,
+        422: ("A field is not valid", schemas.Error),
     },
 )
 def add_comment(reference: str):

@@ -15,7 +15,6 @@ from tracker.api import schemas
 from tracker.api.blueprint import operation
 from tracker.api.errors import ApiError
 from tracker.api.parsing import query
-from tracker.api.service_requests import COMMON
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import stats
@@ -42,7 +41,7 @@ def _figures(rows: list[stats.Satisfaction]) -> list[schemas.Satisfaction]:
     responses={
         200: ("Averages with their counts and trends", schemas.SurveySummary),
         403: ("Neither IT staff nor a BRM", schemas.Error),
-        422: ("A parameter is not valid", schemas.Error), **COMMON,
+        422: ("A parameter is not valid", schemas.Error),
     },
 )
 def survey_summary():

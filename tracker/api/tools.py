@@ -17,7 +17,6 @@ from tracker.api import schemas
 from tracker.api.blueprint import operation
 from tracker.api.errors import ApiError
 from tracker.api.parsing import json_body, query
-from tracker.api.service_requests import COMMON
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import ShadowTool
@@ -32,7 +31,7 @@ TAG = "Tools"
     "/tools", "GET", summary="List tools", tag=TAG, query=schemas.ToolQuery,
     responses={
         200: ("The tools the caller may see", schemas.ToolList),
-        422: ("A parameter is not valid", schemas.Error), **COMMON,
+        422: ("A parameter is not valid", schemas.Error),
     },
 )
 def list_tools():
@@ -76,7 +75,7 @@ def _unmet_request_id(reference: str | None) -> int | None:
     responses={
         201: ("Registered, with its risk tier", schemas.ToolOut),
         409: ("A tool with this name or web address is already registered", schemas.Error),
-        422: ("A field is not valid", schemas.Error), **COMMON,
+        422: ("A field is not valid", schemas.Error),
     },
 )
 def register_tool():

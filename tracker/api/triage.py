@@ -13,7 +13,7 @@ from tracker.api import schemas
 from tracker.api.blueprint import Header, operation
 from tracker.api.errors import ApiError
 from tracker.api.parsing import if_match_version, json_body
-from tracker.api.service_requests import COMMON, NOT_FOUND, TAG, detail_response
+from tracker.api.service_requests import NOT_FOUND, TAG, detail_response
 from tracker.extensions import db
 from tracker.models import ITTeam, ServiceRequest, User
 from tracker.service_requests import workflow
@@ -87,7 +87,7 @@ def _apply(service_request: ServiceRequest, data: schemas.ServiceRequestChange, 
         403: ("Not IT staff", schemas.Error), 404: NOT_FOUND,
         409: ("Changed by someone else since your version, or not allowed from its stage",
               schemas.Error),
-        422: ("A field is not valid", schemas.Error), **COMMON,
+        422: ("A field is not valid", schemas.Error),
     },
     response_headers={200: ("ETag",)},
 )

@@ -12,7 +12,6 @@ from flask_login import current_user
 from tracker.api import representations as show
 from tracker.api import schemas
 from tracker.api.blueprint import operation
-from tracker.api.service_requests import COMMON
 from tracker.extensions import db
 from tracker.relationships.access import load_unit_or_404
 from tracker.relationships.overview import visible_units
@@ -22,8 +21,7 @@ TAG = "Business units"
 
 @operation(
     "/units", "GET", summary="List business units", tag=TAG,
-    responses={200: ("The units the caller may see, by name", schemas.BusinessUnitList),
-               **COMMON},
+    responses={200: ("The units the caller may see, by name", schemas.BusinessUnitList)},
 )
 def list_units():
     """Every unit for IT staff; the units a BRM manages for a BRM; none for others."""
@@ -37,7 +35,7 @@ def list_units():
     "/units/<int(max=2147483647):unit_id>", "GET", summary="Read a business unit", tag=TAG,
     responses={
         200: ("The unit, with its BRM and IT buddy", schemas.BusinessUnitOut),
-        404: ("No such unit, or not one the caller may see", schemas.Error), **COMMON,
+        404: ("No such unit, or not one the caller may see", schemas.Error),
     },
 )
 def get_unit(unit_id: int):
