@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 from sqlalchemy import func, select
@@ -137,3 +138,14 @@ def test_nobody_else_can_revoke_a_token(app, client, make):
     assert client.form_post("/settings/api-tokens/1/revoke").status_code == 404
     assert _tokens(app)[0].revoked_at is None
 
+
+
+def test_making_and_revoking_are_audited_without_the_secret(client, make, caplog):
+    client.login(make.requester().email)
+    with caplog.at_level(logging.INFO, logger="tracker.audit"):
+        secret = SECRET.search(_make(client).get_data(as_text=True)).group(1)
+        client.form_post("/settings/api-tokens/1/revoke")
+    lines = [r.getMessage() for r in caplog.records if r.name == "tracker.audit"]
+    assert any(line.startswith("api-token-created") and "token_id=1" in line for line in lines)
+    assert any(line.startswith("api-token-revoked") and "token_id=1" in line for line in lines)
+    assert not any(secret[4:] in line for line in lines)

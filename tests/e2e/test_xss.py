@@ -396,14 +396,18 @@ def test_api_token_names_show_as_text(browsing, make):
     page = browsing.sign_in(person)
     page.goto("/settings")
     for name in TOKEN_NAMES:  # made with htmx: the section is swapped in place
+        section = page.locator("#api-tokens").element_handle()
         page.fill("#api-tokens input[name=name]", name)
         page.click("#api-tokens button:has-text('Make token')")
+        page.wait_for_function("(old) => !old.isConnected", arg=section)
         page.locator("#new-token-secret").wait_for()
         shows(page, name, where="settings after making a token")
     visit(page, "/settings", *TOKEN_NAMES)
     page.locator("#api-tokens summary").first.click()
     shows(page, *TOKEN_NAMES, where="settings with a revoke confirmation open")
+    section = page.locator("#api-tokens").element_handle()
     page.locator("#api-tokens button:has-text('Yes, revoke it')").first.click()
+    page.wait_for_function("(old) => !old.isConnected", arg=section)
     page.locator("#api-tokens .flash-success").wait_for()
     shows(page, *TOKEN_NAMES, where="settings after revoking")
 

@@ -52,7 +52,7 @@ def create_api_token():
         form.name.errors = [str(exc)]
         return _settings_page(422, token_form=form)
     db.session.commit()
-    audit("api-token-created", level=logging.INFO, token_id=token.id, prefix=token.prefix)
+    audit("api-token-created", level=logging.INFO, token_id=token.id)
     # The secret is in this one answer and nowhere else: no redirect, no flash, no cache.
     response = _settings_page(201, new_token=token, new_token_secret=secret)
     response.headers["Cache-Control"] = "no-store"
@@ -67,7 +67,7 @@ def revoke_api_token(token_id: int):
         abort(400)
     tokens.revoke_token(token)
     db.session.commit()
-    audit("api-token-revoked", level=logging.INFO, token_id=token.id, prefix=token.prefix)
+    audit("api-token-revoked", level=logging.INFO, token_id=token.id)
     message = f"The token “{token.name}” was revoked. Programs using it can no longer get in."
     if wants_fragment():
         return _settings_page(token_message=message)
