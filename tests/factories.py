@@ -153,3 +153,12 @@ class Factory:
                 event=db.session.get(RequestEvent, event.id) if event is not None else None,
             )
             return self._done(attachment)
+    def api_token(self, user: User, name: str = "Script", expires_in: timedelta | None = None):
+        """A new API token of `user`, made by the real service; returns its secret."""
+        from tracker.auth.tokens import issue_token
+
+        with self.app.app_context():
+            _, secret = issue_token(db.session.get(User, user.id), name, expires_in)
+            db.session.commit()
+            db.session.remove()
+        return secret

@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker import (
         admin,
+        api,
         attachments,
         auth,
         feedback,
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(glossary.bp)
     app.register_blueprint(attachments.bp)
     attachments.init_app(app)
+    api.init_app(app)
     from tracker.relationships import people, pulse, touchpoints, views  # noqa: F401  (routes)
 
     app.register_blueprint(relationships.bp)

@@ -114,6 +114,8 @@ class Config:
         self.RAPPORT_LOGIN_WINDOW_MINUTES = _env_int(env, "RAPPORT_LOGIN_WINDOW_MINUTES", 15)
         # redis://… keeps the sign-in counts in Redis; unset, they live in the database.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "").strip() or None
+        # Calls each API token may make, e.g. "120/minute" or "1000/hour;60/minute".
+        self.RAPPORT_API_RATE_LIMIT = _rate_limit(env.get("RAPPORT_API_RATE_LIMIT", ""))
         # Host names this instance answers to; any other Host header gets 400.
         hosts = [h.strip() for h in env.get("RAPPORT_TRUSTED_HOSTS", "").split(",") if h.strip()]
         self.TRUSTED_HOSTS = hosts or None
@@ -212,6 +214,20 @@ class TestConfig(Config):
         self.TRUSTED_HOSTS = None
         self.RAPPORT_PROXY_HOPS = 0
         self.RAPPORT_ATTACHMENTS_DIR = str(Path(instance_path) / "attachments")
+
+
+def _rate_limit(value: str) -> str:
+    from limits import parse_many
+
+    value = value.strip() or "120/minute"
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"RAPPORT_API_RATE_LIMIT must read like 120/minute or 1000/hour;60/minute, "
+            f"got {value!r}"
+        ) from exc
+    return value
 
 
 def normalise_database_url(url: str) -> str:

@@ -137,6 +137,21 @@
       var word = event.target.closest && event.target.closest(".jargon");
       if (word && !word.contains(event.relatedTarget)) { word.classList.remove("is-dismissed"); }
     }, true);
+  // "Copy" buttons appear only when this script runs; without it the text is selectable.
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:afterSettle", function () { showCopyButtons(document); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    var field = button && document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    field.select();
+    var done = function () { button.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+    }
   });
 
   // Pages restored from the back/forward cache get usable buttons again.

@@ -56,6 +56,7 @@ GLOSSARY_EXPLANATION = pack(400, 16)
 # Synonyms are split at commas, so these are payloads without one.
 GLOSSARY_SYNONYMS = [p for p in PAYLOADS[30:] if "," not in p and len(p) <= 60][:6]
 CDATA_PAYLOAD = "<![CDATA[<script>__xss(36)</script>]]>"
+TOKEN_NAMES = [pack(80, 8), pack(80, 20)]
 
 
 def _text(page) -> str:
@@ -453,6 +454,25 @@ def test_glossary_fields_show_as_text_everywhere(browsing, make):
     tip.wait_for(state="visible")
     assert tip.inner_text() == GLOSSARY_EXPLANATION
     asker.guard.check("the explanation shown on focus")
+def test_api_token_names_show_as_text(browsing, make):
+    person = make.requester()
+    page = browsing.sign_in(person)
+    page.goto("/settings")
+    for name in TOKEN_NAMES:  # made with htmx: the section is swapped in place
+        section = page.locator("#api-tokens").element_handle()
+        page.fill("#api-tokens input[name=name]", name)
+        page.click("#api-tokens button:has-text('Make token')")
+        page.wait_for_function("(old) => !old.isConnected", arg=section)
+        page.locator("#new-token-secret").wait_for()
+        shows(page, name, where="settings after making a token")
+    visit(page, "/settings", *TOKEN_NAMES)
+    page.locator("#api-tokens summary").first.click()
+    shows(page, *TOKEN_NAMES, where="settings with a revoke confirmation open")
+    section = page.locator("#api-tokens").element_handle()
+    page.locator("#api-tokens button:has-text('Yes, revoke it')").first.click()
+    page.wait_for_function("(old) => !old.isConnected", arg=section)
+    page.locator("#api-tokens .flash-success").wait_for()
+    shows(page, *TOKEN_NAMES, where="settings after revoking")
 
 
 def test_every_payload_goes_through_a_field():

@@ -14,11 +14,14 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from tests.attachments.samples import png
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     GlossaryTerm,
     NextAction,
     Notification,
@@ -61,6 +64,7 @@ SECRETS = {
     "survey_comment": "The lemur fix took far too long.",
     "attachment": "quokka-ledger-error.png",
     "internal_attachment": "narwhal-macro-notes.txt",
+    "token_name": "Capybara sync script",
 }
 
 
@@ -87,6 +91,7 @@ class Scene:
             "term_id": self.ids["glossary_term"],
             "attachment_id": self.ids["attachment"],
             "name": SECRETS["attachment"],
+            "token_id": self.ids["api_token"],
         }
 
 
@@ -142,6 +147,7 @@ def build_scene(app, make) -> Scene:
     request_b = make.request(requester_b, title="Forklift tablet frozen")
     scene.reference, scene.reference_b = request_a.reference, request_b.reference
     scene.ids["request"], scene.ids["request_b"] = request_a.id, request_b.id
+    make.api_token(requester_a, name=SECRETS["token_name"])
 
     now = utcnow()
     with app.app_context():
@@ -175,6 +181,7 @@ def build_scene(app, make) -> Scene:
         surveys.answer(invitation, 1, SECRETS["survey_comment"], now)
         db.session.commit()
         scene.ids.update(
+            api_token=db.session.scalar(select(ApiToken.id)),
             tool=tool.id, touchpoint=touchpoint.id, action=touchpoint.actions[0].id,
             pulse=pulse.id, view=view.id, notification=notification.id,
             glossary_term=term.id,

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import url_for
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from tests.attachments.samples import png
 from tracker import create_app
@@ -25,6 +25,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     GlossaryTerm,
     NextAction,
     Notification,
@@ -101,6 +102,7 @@ class Scene:
     pulse_id: int
     term_id: int  # a glossary term
     attachment_id: int  # a screenshot filed with the open request
+    token_id: int  # the requester's API token
 
     def person(self, persona: str) -> User | None:
         return None if persona == "anonymous" else self.people[persona]
@@ -121,6 +123,7 @@ class Scene:
             "term_id": self.term_id,
             "attachment_id": self.attachment_id,
             "name": "error.png",
+            "token_id": self.token_id,
         }
 
 
@@ -183,6 +186,7 @@ def build_scene(app, make) -> Scene:
                pulse.id, term.id)
         db.session.remove()
     tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id, term_id = ids
+    make.api_token(requester, name="Sync script")
     return Scene(
         people={"requester": requester, "agent": agent, "brm": brm, "admin": admin,
                 "buddy": buddy, "neighbour": neighbour},
@@ -202,7 +206,15 @@ def build_scene(app, make) -> Scene:
         pulse_id=pulse_id,
         term_id=term_id,
         attachment_id=attachment.id,
+        token_id=_only_token_id(app),
     )
+
+
+def _only_token_id(app) -> int:
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+        db.session.remove()
+    return token_id
 
 
 def build_url(app, scene: Scene, endpoint: str, rule_text: str, **overrides) -> str:

@@ -20,6 +20,7 @@ from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import surveys
 from tracker.models import (
+    ApiToken,
     Attachment,
     BusinessUnit,
     NextAction,
@@ -66,6 +67,7 @@ def _fill(template: str, scene) -> str:
         internal_attachment=ids["internal_attachment"],
         attachment_name=SECRETS["attachment"],
         internal_name=SECRETS["internal_attachment"],
+        api_token=ids["api_token"],
     )
 
 
@@ -123,6 +125,10 @@ def _snapshot(app) -> dict:
         state["people"] = [
             (u.id, u.display_name, u.email, u.active, u.business_unit_id, sorted(u.roles))
             for u in db.session.scalars(select(User).order_by(User.id))
+        ]
+        state["api_tokens"] = [
+            (t.id, t.user_id, t.revoked_at)
+            for t in db.session.scalars(select(ApiToken).order_by(ApiToken.id))
         ]
         state["units"] = [
             (u.id, u.name, u.brm_id, u.it_buddy_id)
@@ -198,6 +204,8 @@ LISTS = [
     ("brm_a", "/requests/", ("request_title",)),
     ("buddy", "/board?view=list", ("view_name",)),
     ("admin", "/board", ("view_name",)),
+    ("requester_b", "/settings", ("token_name",)),
+    ("admin", "/settings", ("token_name",)),
 ]
 
 
@@ -217,6 +225,7 @@ def test_the_lists_do_show_them_to_their_owner(app, scene):
     assert _shown(SECRETS["request_title"], owner.get("/requests/").get_data(as_text=True))
     assert _shown(SECRETS["tool_name"], owner.get("/tools/").get_data(as_text=True))
     assert _shown(SECRETS["notification"], owner.get("/notifications/").get_data(as_text=True))
+    assert _shown(SECRETS["token_name"], owner.get("/settings").get_data(as_text=True))
     brm = Visitor(app, scene.emails["brm_a"])
     assert _shown(SECRETS["unit"], brm.get("/portfolio").get_data(as_text=True))
     agent = Visitor(app, scene.emails["agent"])
@@ -287,6 +296,8 @@ WRITES = [
     ("brm_a", "/admin/units/{unit_a}", {"name": "Renamed unit"}, False),
     ("requester_a", "/requests/{ref}/attachments/remove", {}, False),
     ("agent", "/requests/{ref}/attachments/remove", {}, True),
+    ("requester_b", "/settings/api-tokens/{api_token}/revoke", {}, False),
+    ("admin", "/settings/api-tokens/{api_token}/revoke", {}, True),
 ]
 
 

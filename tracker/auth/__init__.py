@@ -1,6 +1,6 @@
 """Sign-in, sessions, accounts and a person's own settings."""
 
-from tracker.auth import email_settings, settings  # noqa: F401  (routes)
+from tracker.auth import api_tokens, email_settings, settings  # noqa: F401  (routes)
 from tracker.auth.views import bp
 
 __all__ = ["bp"]

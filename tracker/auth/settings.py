@@ -7,6 +7,7 @@ import logging
 from flask import flash, redirect, url_for
 from flask_login import current_user, login_required
 
+from tracker.auth.api_tokens import api_token_section
 from tracker.auth.forms import PasswordForm
 from tracker.auth.services import AccountError, WrongPassword, change_password
 from tracker.auth.sessions import start_session
@@ -19,13 +20,15 @@ from tracker.web.audit import audit, client_address
 from tracker.web.rendering import render
 
 
-def _render_settings(status: int = 200, **forms):
+def _render_settings(status: int = 200, block: str | None = None, **forms):
     return render(
         "auth/settings.html",
+        block=block,
         status=status,
         password_form=forms.get("password_form") or PasswordForm(formdata=None),
         it_people=it_people_for(current_user),
         **email_section(current_user, forms.get("email_form")),
+        **api_token_section(forms),
     )
 
 

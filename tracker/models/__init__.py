@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
+from tracker.models.api_tokens import ApiToken
 from tracker.models.attachments import Attachment
 from tracker.models.board import SavedView
 from tracker.models.feedback import SCORE_WORDS, FeedbackAction, SurveyInvitation, SurveyResponse
@@ -41,6 +42,7 @@ from tracker.models.users import Role, RoleGrant, User
 
 __all__ = [
     "Attachment",
+    "ApiToken",
     "BusinessHours",
     "BusinessUnit",
     "Category",

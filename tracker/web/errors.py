@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 
+from tracker.api.errors import http_error_response, is_api_request
 from tracker.web.audit import audit_denied
 from tracker.web.rendering import render
 
@@ -51,11 +52,18 @@ def _refused(status: int):
     return error_page(status)
 
 
+def _handler(status: int):
+    def handle(exc):
+        if is_api_request():  # the JSON API answers in its own shape, even for unknown URLs
+            return http_error_response(exc, status)
+        return _refused(status) if status in (403, 404) else error_page(status)
+
+    return handle
+
+
 def register_error_handlers(app: Flask) -> None:
-    for status in (400, 405, 409, 413, 500, 503):
-        app.register_error_handler(status, lambda exc, status=status: error_page(status))
-    for status in (403, 404):
-        app.register_error_handler(status, lambda exc, status=status: _refused(status))
+    for status in (400, 403, 404, 405, 409, 413, 500, 503):
+        app.register_error_handler(status, _handler(status))
 
     @app.errorhandler(SecurityError)
     def untrusted_host(_exc):

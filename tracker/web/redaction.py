@@ -1,8 +1,11 @@
-"""Keep survey links' tokens out of logs and error reports.
+"""Keep survey links' tokens and API tokens out of logs and error reports.
 
 A survey token answers a survey without signing in, so it is as sensitive as a
 password: the access logs (Werkzeug's, gunicorn's) and Sentry see it only as
-/survey/[redacted].
+/survey/[redacted]. API tokens (rpt_…) travel in the Authorization header, which no
+access log writes by default; should one be logged anyway (a custom gunicorn access log
+format, a message quoting a header), it reads rpt_[redacted], and Sentry never receives
+the Authorization or Cookie headers.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import re
 
 _SURVEY_PATH = re.compile(r"/survey/[^/\s?\"'#]+")
 REDACTED = "/survey/[redacted]"
+_API_TOKEN = re.compile(r"rpt_[A-Za-z0-9_-]+")
+API_TOKEN_REDACTED = "rpt_[redacted]"  # noqa: S105  (what replaces one)
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 def redact(text: str) -> str:
-    return _SURVEY_PATH.sub(REDACTED, text)
+    return _API_TOKEN.sub(API_TOKEN_REDACTED, _SURVEY_PATH.sub(REDACTED, text))
 
 
 class RedactSurveyTokens(logging.Filter):
@@ -42,11 +48,15 @@ def install_log_redaction() -> None:
 
 
 def scrub_event(event: dict, _hint: dict | None = None) -> dict:
-    """Sentry before_send: no survey tokens in URLs, breadcrumbs or messages."""
+    """Sentry before_send: no survey or API tokens in URLs, headers, breadcrumbs or messages."""
     request = event.get("request") or {}
     for key in ("url", "query_string"):
         if isinstance(request.get(key), str):
             request[key] = redact(request[key])
+    headers = request.get("headers")
+    if isinstance(headers, dict):
+        request["headers"] = {name: "[redacted]" if name.lower() in _SECRET_HEADERS else value
+                              for name, value in headers.items()}
     for crumb in (event.get("breadcrumbs") or {}).get("values", []) or []:
         if isinstance(crumb.get("message"), str):
             crumb["message"] = redact(crumb["message"])
@@ -55,7 +65,13 @@ def scrub_event(event: dict, _hint: dict | None = None) -> dict:
             data["url"] = redact(data["url"])
     if isinstance(event.get("transaction"), str):
         event["transaction"] = redact(event["transaction"])
+    logentry = event.get("logentry") or {}
+    for key in ("message", "formatted"):
+        if isinstance(logentry.get(key), str):
+            logentry[key] = redact(logentry[key])
     for exception in (event.get("exception") or {}).get("values", []) or []:
+        if isinstance(exception.get("value"), str):
+            exception["value"] = redact(exception["value"])
         for frame in (exception.get("stacktrace") or {}).get("frames", []) or []:
             frame.pop("vars", None)
     return event
