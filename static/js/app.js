@@ -137,6 +137,8 @@
       var word = event.target.closest && event.target.closest(".jargon");
       if (word && !word.contains(event.relatedTarget)) { word.classList.remove("is-dismissed"); }
     }, true);
+  });
+
   // "Copy" buttons appear only when this script runs; without it the text is selectable.
   function showCopyButtons(root) {
     root.querySelectorAll("[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
