@@ -52,14 +52,15 @@ def queue(app, make):
 
 
 # The board and the list: the signed-in user, staff, teams, units, categories, saved
-# views, workload, then two for the requests (counts and cards, or total and page).
+# views, workload, then the requests: the board two (counts and cards), the list three
+# (total, the page's ids sorted on the requests alone, then only those rows joined).
 # The panel: the user, the request, the assignment menus' choices and the timeline.
 PAGES = [
     ("/board", 9),
     ("/board?closed=1", 9),
     ("/board?assignee=none&q=request&unit={unit}&category=broken", 9),
-    ("/board?view=list", 9),
-    ("/board?view=list&sort=due&order=desc&unit={unit}&priority=3", 9),
+    ("/board?view=list", 10),
+    ("/board?view=list&sort=due&order=desc&unit={unit}&priority=3", 10),
     ("/board/requests/{ref}", 7),
     ("/board/pulse?since=2026-01-01T00:00:00%2B00:00&priority=3", 3),
 ]
