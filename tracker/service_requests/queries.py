@@ -38,7 +38,7 @@ def timeline_for(service_request: ServiceRequest, user: User) -> list[RequestEve
     """The events this person may see, oldest first, with their authors."""
     query = (
         select(RequestEvent)
-        .options(joinedload(RequestEvent.actor))
+        .options(joinedload(RequestEvent.actor).load_only(User.id, User.display_name))
         .where(RequestEvent.request_id == service_request.id)
         .order_by(RequestEvent.created_at, RequestEvent.id)
     )

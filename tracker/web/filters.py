@@ -22,6 +22,11 @@ def ago(value: datetime | None) -> str:
     return humanize.naturaltime(utcnow() - value)
 
 
+def initials(name: str) -> str:
+    """'RM' for Rosa Morgan: the avatar's letters."""
+    return "".join(word[0] for word in name.split()[:2]).upper()
+
+
 def exact_time(value: datetime | None) -> str:
     """A full timestamp for tooltips and datetime attributes (UTC)."""
     if value is None:
@@ -83,6 +88,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(percent)
     app.add_template_filter(ago)
+    app.add_template_filter(initials)
     app.add_template_filter(exact_time)
     app.add_template_filter(iso)
     app.add_template_filter(requester_status)
