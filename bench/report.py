@@ -70,7 +70,8 @@ def in_process_table(sizes: list[dict]) -> str:
     head = ["page or action", "who"]
     for label in labels:
         head += [f"{label} p50", f"{label} p95"]
-    head += [f"{labels[-1]} max", "CPU p50 / p95", "SQL p50", "render p50", "statements", "p95 target", ""]
+    head += [f"{labels[-1]} max", "CPU p50 / p95", "SQL p50", "render p50", "statements",
+             "p95 target", ""]
     lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 3) + "---|"]
     by_name = [{r["name"]: r for r in s["in_process"]} for s in sizes]
     for endpoint in ENDPOINTS:

@@ -16,7 +16,7 @@ import sys
 
 from sqlalchemy import create_engine, text
 
-from bench import report, seed, serve
+from bench import plans, report, seed, serve
 from bench.endpoints import ENDPOINTS, PERSONAS, Endpoint, Scene
 from bench.measure import Probe, Session, measure
 from bench.settings import make_app
@@ -45,6 +45,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="NAME",
                         help="profile the first row whose name contains NAME with "
                              "pyinstrument (largest size only) instead of reporting")
+    parser.add_argument("--explain", metavar="NAME",
+                        help="print every statement of one request of the first row whose "
+                             "name contains NAME, with its query plan (largest size only)")
     parser.add_argument("--no-write", action="store_true", help="print, don't write results")
     return parser.parse_args(argv)
 
@@ -57,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"no row matches {args.only!r}")
     if not args.no_serve and not args.profile and (missing := serve.wrk_missing()):
         sys.exit(missing + "; or pass --no-serve to measure in-process only")
-    if args.profile:
-        return profile(args, sizes[-1], args.profile)
+    if args.profile or args.explain:
+        return profile(args, sizes[-1], args.profile or args.explain)
     started = report.today()
     results = [measure_size(args, n, endpoints) for n in sizes]
     full = {
@@ -128,7 +131,7 @@ def caller(endpoint: Endpoint, session: Session, scene: Scene):
 
 
 def profile(args, n: int, name: str) -> int:
-    """pyinstrument over the timed runs of one row: where its time goes."""
+    """pyinstrument over the timed runs of one row (or, with --explain, its query plans)."""
     from pyinstrument import Profiler
 
     endpoint = next((e for e in ENDPOINTS if name.lower() in e.name.lower()), None)
@@ -141,6 +144,9 @@ def profile(args, n: int, name: str) -> int:
     call = caller(endpoint, session, scene)
     for i in range(args.warmup):
         call(i)
+    if args.explain:
+        print(plans.explain(app, plans.capture(app, lambda: call(args.warmup))))
+        return 0
     profiler = Profiler(interval=0.0005)
     with profiler:
         for i in range(args.warmup, args.warmup + args.runs):
