@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import humanize
-from flask import Flask
+from flask import Flask, g, url_for
 
 from tracker.database import utcnow
 from tracker.models.requests import Stage, format_reference
@@ -83,6 +83,28 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+_ROW_MARK = 987654321  # fits int routes and string routes alike, and no URL holds it twice
+
+
+def row_url(endpoint: str, **value) -> str:
+    """url_for for a link repeated on every row of a page, such as a card's or a tool's.
+
+    The route is built once per request with a stand-in value and each row's value (a
+    reference or an id, nothing to escape) is put in its place: url_for on every card
+    was a fifth of the board's time (125 cards, two links each).
+    """
+    ((name, raw),) = value.items()
+    text = str(raw)
+    if not text.replace("-", "").isalnum():
+        return url_for(endpoint, **value)
+    cache = g.setdefault("row_urls", {})
+    parts = cache.get((endpoint, name))
+    if parts is None:
+        parts = url_for(endpoint, **{name: _ROW_MARK}).split(str(_ROW_MARK))
+        cache[(endpoint, name)] = parts
+    return text.join(parts)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(day)
@@ -95,6 +117,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(staff_stage)
     app.add_template_filter(priority_label)
     app.add_template_filter(format_reference, "reference")
+    app.add_template_global(row_url)
     app.add_template_global(sla_state)
     app.add_template_global(sla_words)
     app.add_template_global(sla_label)
