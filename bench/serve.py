@@ -55,6 +55,7 @@ class Served:
     p99_ms: float
     errors: int  # socket errors, timeouts and unexpected statuses
     server_cpu: float  # % of one core, all gunicorn processes
+    server_cpu_ms: float  # gunicorn CPU time per request: 2 cores / this = the ceiling in req/s
     client_cpu: float  # % of one core, wrk
 
     def as_dict(self) -> dict:
@@ -165,7 +166,9 @@ def load(server: Server, endpoint: Endpoint, scene: Scene, *, seconds: float,
         requests=report["requests"], rps=round(report["requests"] / duration, 1),
         p50_ms=report["p50_us"] / 1000, p95_ms=report["p95_us"] / 1000,
         p99_ms=report["p99_us"] / 1000, errors=errors,
-        server_cpu=round(100 * server_cpu / wall), client_cpu=round(100 * client_cpu / wall),
+        server_cpu=round(100 * server_cpu / wall),
+        server_cpu_ms=round(1000 * server_cpu / max(report["requests"], 1), 2),
+        client_cpu=round(100 * client_cpu / wall),
     )
 
 
