@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -89,3 +90,28 @@ def test_the_large_queue_really_fills_the_pages(client, queue):
     assert board.count('class="ticket ') == 50
     listed = client.get("/board?view=list").get_data(as_text=True)
     assert listed.count('<tr id="row-') == 50
+
+
+def test_a_search_reads_the_matching_requests_once(client, count_queries, queue):
+    client.login(queue.agent.email)
+    queue.fill(12)
+    with count_queries() as statements:
+        assert client.get("/board?q=request").status_code == 200
+    assert sum(" LIKE " in statement.upper() for statement in statements) == 1
+
+
+@pytest.mark.parametrize("closed", ["", "1"])
+def test_a_search_that_matches_everything_shows_the_board_itself(client, queue, closed):
+    """More matches than a column shows: the same counts and the same most urgent cards."""
+    client.login(queue.agent.email)
+    queue.fill(160)  # every title is "Request <n>": 26 or 27 in each stage
+    suffix = f"&closed={closed}" if closed else ""
+    plain = client.get(f"/board?view=board{suffix}").get_data(as_text=True)
+    searched = client.get(f"/board?q=request{suffix}").get_data(as_text=True)
+
+    def shown(page):
+        counts = re.findall(r'class="column-count" id="count-(\w+)">(\d+)<', page)
+        return counts, re.findall(r'<article class="ticket[^"]*" id="card-(\d+)"', page)
+
+    assert shown(searched) == shown(plain)
+    assert any(int(count) > 25 for _, count in shown(plain)[0])
