@@ -165,6 +165,9 @@ def _search_matches(
             user,
             now,
         )
+        # In stage order, SQLite reads the board's stages through a stage index; without
+        # an order its statistics (five stages of six) make it scan the whole table.
+        .order_by(sr.stage)
     ).all()
     matches: dict[str, list] = {stage.value: [] for stage in stages}
     for row in rows:
