@@ -8,7 +8,9 @@ PORT ?= 5000
 # The suite runs on every core; `make test PYTEST_ARGS="tests/triage -x"` runs a part serially.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint venv migrate demo clean
+.PHONY: run test lint venv migrate demo clean bench
+# `make bench BENCH_ARGS="--postgres"` runs it on PostgreSQL; `--help` lists the options.
+BENCH_ARGS ?=
 
 venv: $(VENV)/.installed
 
@@ -30,6 +32,13 @@ run: demo
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (the HTTP load generator):"; \
+		echo "  sudo apt-get install wrk    (Debian/Ubuntu)    or    brew install wrk"; \
+		echo "or measure in-process only: make bench BENCH_ARGS=--no-serve"; \
+		case "$(BENCH_ARGS)" in *--no-serve*) ;; *) exit 1;; esac; }
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -58,15 +59,16 @@ def queue(app, make):
 
 
 # The board and the list: the signed-in user, staff, teams, units, categories, saved
-# views, workload, then two for the requests (counts and cards, or total and page).
+# views, workload, then the requests: the board two (counts and cards), the list three
+# (total, the page's ids sorted on the requests alone, then only those rows joined).
 # The panel: the user, the request, the assignment menus' choices, the timeline and all
 # the request's files in one query (6 today).
 PAGES = [
     ("/board", 9),
     ("/board?closed=1", 9),
     ("/board?assignee=none&q=request&unit={unit}&category=broken", 9),
-    ("/board?view=list", 9),
-    ("/board?view=list&sort=due&order=desc&unit={unit}&priority=3", 9),
+    ("/board?view=list", 10),
+    ("/board?view=list&sort=due&order=desc&unit={unit}&priority=3", 10),
     ("/board/requests/{ref}", 7),
     ("/board/pulse?since=2026-01-01T00:00:00%2B00:00&priority=3", 3),
 ]
@@ -95,3 +97,28 @@ def test_the_large_queue_really_fills_the_pages(client, queue):
     assert board.count('class="ticket ') == 50
     listed = client.get("/board?view=list").get_data(as_text=True)
     assert listed.count('<tr id="row-') == 50
+
+
+def test_a_search_reads_the_matching_requests_once(client, count_queries, queue):
+    client.login(queue.agent.email)
+    queue.fill(12)
+    with count_queries() as statements:
+        assert client.get("/board?q=request").status_code == 200
+    assert sum("LIKE" in statement.upper() for statement in statements) == 1  # ILIKE too
+
+
+@pytest.mark.parametrize("closed", ["", "1"])
+def test_a_search_that_matches_everything_shows_the_board_itself(client, queue, closed):
+    """More matches than a column shows: the same counts and the same most urgent cards."""
+    client.login(queue.agent.email)
+    queue.fill(160)  # every title is "Request <n>": 26 or 27 in each stage
+    suffix = f"&closed={closed}" if closed else ""
+    plain = client.get(f"/board?view=board{suffix}").get_data(as_text=True)
+    searched = client.get(f"/board?q=request{suffix}").get_data(as_text=True)
+
+    def shown(page):
+        counts = re.findall(r'class="column-count" id="count-(\w+)">(\d+)<', page)
+        return counts, re.findall(r'<article class="ticket[^"]*" id="card-(\d+)"', page)
+
+    assert shown(searched) == shown(plain)
+    assert any(int(count) > 25 for _, count in shown(plain)[0])

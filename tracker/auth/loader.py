@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request
 from flask_login import login_url
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth.sessions import (
@@ -41,15 +41,8 @@ def load_session_user(user_id: str) -> User | None:
     return user
 
 
-def load_user(user_id: str, session_version: int | None = None) -> User | None:
-    """One query: the person with their roles, unit, BRM, buddies and unread count.
-
-    With `session_version`, only a person whose sessions of that version still stand.
-    """
-    try:
-        key = int(user_id)
-    except (TypeError, ValueError):
-        return None
+def _person_query(with_version: bool) -> Select:
+    """The person with their roles, unit, BRM, buddies and unread count (by bound id)."""
     unread = (
         select(func.count())
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
@@ -64,11 +57,33 @@ def load_user(user_id: str, session_version: int | None = None) -> User | None:
             joinedload(User.business_unit).joinedload(BusinessUnit.brm),
             joinedload(User.business_unit).joinedload(BusinessUnit.it_buddy),
         )
-        .where(User.id == key, User.active.is_(True))
+        .where(User.id == bindparam("user_id"), User.active.is_(True))
     )
-    if session_version is not None:
-        query = query.where(User.session_version == session_version)
-    row = db.session.execute(query).unique().one_or_none()
+    if with_version:
+        query = query.where(User.session_version == bindparam("session_version"))
+    return query
+
+
+# Built once: every request runs one of these, and building it cost more than running it.
+_PERSON = _person_query(with_version=False)
+_PERSON_OF_SESSION = _person_query(with_version=True)
+
+
+def load_user(user_id: str, session_version: int | None = None) -> User | None:
+    """One query: the person with their roles, unit, BRM, buddies and unread count.
+
+    With `session_version`, only a person whose sessions of that version still stand.
+    """
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    if session_version is None:
+        row = db.session.execute(_PERSON, {"user_id": key}).unique().one_or_none()
+    else:
+        row = db.session.execute(
+            _PERSON_OF_SESSION, {"user_id": key, "session_version": session_version}
+        ).unique().one_or_none()
     if row is None:
         return None
     user, user.unread_count = row

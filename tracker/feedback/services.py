@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -30,15 +30,18 @@ def mark_acted_upon(response_ids: list[int], note: str, actor: User) -> Feedback
     return action
 
 
+_LATEST_RESPONSE = (  # built once: the request page asks on every view
+    select(SurveyResponse)
+    .options(joinedload(SurveyResponse.action))
+    .where(SurveyResponse.request_id == bindparam("request_id"))
+    .order_by(SurveyResponse.created_at.desc())
+    .limit(1)
+)
+
+
 def latest_response_for(service_request: ServiceRequest) -> SurveyResponse | None:
     """The requester's latest answer about this request, with what changed because of it."""
-    return db.session.scalar(
-        select(SurveyResponse)
-        .options(joinedload(SurveyResponse.action))
-        .where(SurveyResponse.request_id == service_request.id)
-        .order_by(SurveyResponse.created_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST_RESPONSE, {"request_id": service_request.id})
 
 
 def reopen_after_survey(service_request: ServiceRequest, requester: User, reason: str) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -92,17 +92,22 @@ def find_by_token(token: str) -> SurveyInvitation | None:
     )
 
 
+_PENDING_FOR_REQUEST = (  # built once: the request page asks on every view
+    select(SurveyInvitation)
+    .where(
+        SurveyInvitation.request_id == bindparam("request_id"),
+        SurveyInvitation.answered_at.is_(None),
+        SurveyInvitation.expires_at > bindparam("now"),
+    )
+    .order_by(SurveyInvitation.created_at.desc())
+    .limit(1)
+)
+
+
 def pending_for_request(service_request: ServiceRequest, now: datetime) -> SurveyInvitation | None:
     """The open question about this request, if there is one."""
     return db.session.scalar(
-        select(SurveyInvitation)
-        .where(
-            SurveyInvitation.request_id == service_request.id,
-            SurveyInvitation.answered_at.is_(None),
-            SurveyInvitation.expires_at > now,
-        )
-        .order_by(SurveyInvitation.created_at.desc())
-        .limit(1)
+        _PENDING_FOR_REQUEST, {"request_id": service_request.id, "now": now}
     )
 
 

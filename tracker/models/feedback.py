@@ -24,6 +24,8 @@ class SurveyInvitation(db.Model):
     __tablename__ = "survey_invitations"
     __table_args__ = (
         Index("ix_survey_invitations_request", "request_id", "created_at"),
+        # The questions waiting for a person (the portal home), newest first.
+        Index("ix_survey_invitations_requester_open", "requester_id", "answered_at", "created_at"),
         Index("ix_survey_invitations_team_created", "team_id", "created_at"),
         Index("ix_survey_invitations_unit_created", "business_unit_id", "created_at"),
     )

@@ -134,6 +134,8 @@ class ServiceRequest(db.Model):
     __table_args__ = (
         UniqueConstraint("requester_id", "idempotency_key"),
         Index("ix_service_requests_requester_created", "requester_id", "created_at"),
+        # A person's requests in progress (the portal home), most recently active first.
+        Index("ix_service_requests_requester_stage", "requester_id", "stage", "last_activity_at"),
         Index("ix_service_requests_stage_priority", "stage", "priority", "created_at"),
         Index("ix_service_requests_stage_due", "stage", "sla_due_at"),
         Index("ix_service_requests_stage_closed", "stage", "closed_at"),
@@ -143,7 +145,10 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_updated", "updated_at"),
         # Relationship dashboards: each figure is read from one covering index (volume
         # and kinds by filing date; outcomes by resolution date; the open queue; ideas).
-        Index("ix_service_requests_unit_created", "business_unit_id", "created_at", "category_id"),
+        Index(
+            "ix_service_requests_unit_created",
+            "business_unit_id", "created_at", "category_id", "first_response_at",
+        ),
         Index(
             "ix_service_requests_unit_resolved",
             "business_unit_id", "resolved_at", "resolution_due_at", "reopen_count", "created_at",

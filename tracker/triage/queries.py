@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import defer, joinedload
 
@@ -105,8 +106,9 @@ def _column_order(stage: Stage) -> tuple:
     return _urgency_order()
 
 
-def _urgency_key(card: ServiceRequest) -> tuple:
-    if card.stage_enum is Stage.CLOSED:
+def _urgency_key(card) -> tuple:
+    """The column order in Python (a card, or a row with the same sort columns)."""
+    if card.stage == Stage.CLOSED.value:
         return (-(card.closed_at.timestamp() if card.closed_at else 0), -card.id)
     due = card.sla_due_at.timestamp() if card.sla_due_at else float("inf")
     return (card.priority, due, card.created_at.timestamp(), card.id)
@@ -116,29 +118,66 @@ def board_columns(filters: BoardFilters, user: User, now: datetime) -> list[Colu
     """The board: each column's count and its most urgent cards, in two queries.
 
     The cards come from one statement: a UNION ALL of each stage's most urgent
-    CARDS_PER_COLUMN ids, each part an index range scan that stops at its limit.
+    CARDS_PER_COLUMN ids, each part an index range scan that stops at its limit. A text
+    search can't stop early (any row may match), so it reads the matches once instead.
     """
     stages = board_stages(filters)
-    counts = stage_counts(filters, user, now)
-    parts = []
-    for stage in stages:
-        part = (
-            filters.apply(
-                select(ServiceRequest.id).where(ServiceRequest.stage == stage.value), user, now
+    if filters.q:
+        counts, chosen = _search_matches(filters, user, now, stages)
+        where = ServiceRequest.id.in_(chosen)
+    else:
+        counts = stage_counts(filters, user, now)
+        parts = []
+        for stage in stages:
+            part = (
+                filters.apply(
+                    select(ServiceRequest.id).where(ServiceRequest.stage == stage.value),
+                    user,
+                    now,
+                )
+                .order_by(*_column_order(stage))
+                .limit(CARDS_PER_COLUMN)
+                .subquery()
             )
-            .order_by(*_column_order(stage))
-            .limit(CARDS_PER_COLUMN)
-            .subquery()
-        )
-        parts.append(select(part.c.id))
-    chosen = union_all(*parts).subquery()
-    cards = db.session.scalars(
-        _card_options(select(ServiceRequest).where(ServiceRequest.id.in_(select(chosen.c.id))))
-    ).all()
+            parts.append(select(part.c.id))
+        chosen_ids = union_all(*parts).subquery()
+        where = ServiceRequest.id.in_(select(chosen_ids.c.id))
+    cards = db.session.scalars(_card_options(select(ServiceRequest).where(where))).all()
     by_stage: dict[Stage, list[ServiceRequest]] = {stage: [] for stage in stages}
     for card in sorted(cards, key=_urgency_key):
         by_stage[card.stage_enum].append(card)
     return [Column(stage, counts[stage], by_stage[stage]) for stage in stages]
+
+
+def _search_matches(
+    filters: BoardFilters, user: User, now: datetime, stages: tuple[Stage, ...]
+) -> tuple[dict[Stage, int], list[int]]:
+    """Each column's count and most urgent ids for a text search, from one statement.
+
+    Counting and picking each in SQL would run the LIKE over every request on the board
+    twice; the matching rows' sort keys are few and narrow, so they come back once.
+    """
+    sr = ServiceRequest
+    rows = db.session.execute(
+        filters.apply(
+            select(sr.id, sr.stage, sr.priority, sr.sla_due_at, sr.created_at, sr.closed_at)
+            .where(sr.stage.in_([s.value for s in stages])),
+            user,
+            now,
+        )
+        # In stage order, SQLite reads the board's stages through a stage index; without
+        # an order its statistics (five stages of six) make it scan the whole table.
+        .order_by(sr.stage)
+    ).all()
+    matches: dict[str, list] = {stage.value: [] for stage in stages}
+    for row in rows:
+        matches[row.stage].append(row)
+    counts = {stage: len(matches[stage.value]) for stage in stages}
+    chosen = []
+    for stage in stages:
+        most_urgent = sorted(matches[stage.value], key=_urgency_key)[:CARDS_PER_COLUMN]
+        chosen += [row.id for row in most_urgent]
+    return counts, chosen
 
 
 def _list_order(sort: str, descending: bool) -> tuple:
@@ -156,16 +195,25 @@ def _list_order(sort: str, descending: bool) -> tuple:
     return (way(ServiceRequest.priority), *_urgency_order()[1:])
 
 
-def list_query(filters: BoardFilters, user: User, now: datetime) -> Select:
-    """The same requests as rows, sortable; open ones unless closed are asked for."""
+def list_page(filters: BoardFilters, user: User, now: datetime, page: int) -> Pagination:
+    """One page of the list view: the total, the page's ids, then only those rows.
+
+    The ids are sorted on service_requests alone (narrow rows, often straight from an
+    index). Sorting the rows with everything a row shows joined in would join every
+    matching request first (all the open ones, thousands) to show fifty.
+    """
     stages = board_stages(filters)
-    return _card_options(
-        filters.apply(
-            select(ServiceRequest).where(ServiceRequest.stage.in_([s.value for s in stages])),
-            user,
-            now,
-        ).order_by(*_list_order(filters.sort, filters.order == "desc"))
-    )
+    ids = filters.apply(
+        select(ServiceRequest.id).where(ServiceRequest.stage.in_([s.value for s in stages])),
+        user,
+        now,
+    ).order_by(*_list_order(filters.sort, filters.order == "desc"))
+    pagination = db.paginate(ids, page=page, per_page=LIST_PAGE_SIZE, error_out=False)
+    # Run even for an empty page, so every page costs the same number of statements.
+    page_rows = _card_options(select(ServiceRequest).where(ServiceRequest.id.in_(pagination.items)))
+    rows = {row.id: row for row in db.session.scalars(page_rows)}
+    pagination.items = [rows[i] for i in pagination.items if i in rows]
+    return pagination
 
 
 def cards_by_id(ids: list[int]) -> list[ServiceRequest]:

@@ -82,11 +82,8 @@ def board_context(filters: BoardFilters, now: datetime, **extra) -> dict:
         **extra,
     }
     if filters.view == "list":
-        context["pagination"] = db.paginate(
-            queries.list_query(filters, current_user, now),
-            page=max(request.args.get("page", 1, type=int) or 1, 1),
-            per_page=queries.LIST_PAGE_SIZE,
-            error_out=False,
+        context["pagination"] = queries.list_page(
+            filters, current_user, now, page=max(request.args.get("page", 1, type=int) or 1, 1)
         )
     else:
         context["columns"] = queries.board_columns(filters, current_user, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import humanize
-from flask import Flask
+from flask import Flask, g, url_for
 
 from tracker.database import utcnow
 from tracker.models.requests import Stage, format_reference
@@ -20,6 +20,11 @@ def ago(value: datetime | None) -> str:
     if value is None:
         return ""
     return humanize.naturaltime(utcnow() - value)
+
+
+def initials(name: str) -> str:
+    """'RM' for Rosa Morgan: the avatar's letters."""
+    return "".join(word[0] for word in name.split()[:2]).upper()
 
 
 def exact_time(value: datetime | None) -> str:
@@ -78,17 +83,41 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+_ROW_MARK = 987654321  # fits int routes and string routes alike, and no URL holds it twice
+
+
+def row_url(endpoint: str, **value) -> str:
+    """url_for for a link repeated on every row of a page, such as a card's or a tool's.
+
+    The route is built once per request with a stand-in value and each row's value (a
+    reference or an id, nothing to escape) is put in its place: url_for on every card
+    was a fifth of the board's time (125 cards, two links each).
+    """
+    ((name, raw),) = value.items()
+    text = str(raw)
+    if not text.replace("-", "").isalnum():
+        return url_for(endpoint, **value)
+    cache = g.setdefault("row_urls", {})
+    parts = cache.get((endpoint, name))
+    if parts is None:
+        parts = url_for(endpoint, **{name: _ROW_MARK}).split(str(_ROW_MARK))
+        cache[(endpoint, name)] = parts
+    return text.join(parts)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(day)
     app.add_template_filter(percent)
     app.add_template_filter(ago)
+    app.add_template_filter(initials)
     app.add_template_filter(exact_time)
     app.add_template_filter(iso)
     app.add_template_filter(requester_status)
     app.add_template_filter(staff_stage)
     app.add_template_filter(priority_label)
     app.add_template_filter(format_reference, "reference")
+    app.add_template_global(row_url)
     app.add_template_global(sla_state)
     app.add_template_global(sla_words)
     app.add_template_global(sla_label)
