@@ -38,14 +38,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def _wants_write_lock() -> bool:
-    """Whether a new SQLite transaction should take the write lock up front.
+def is_write_request() -> bool:
+    """Whether the work in hand may write: a form post or a CLI command, not a page view.
 
-    Pages that only read (GET/HEAD/OPTIONS) start an ordinary deferred transaction so
-    readers never wait. Everything else (form posts, CLI commands) starts with
-    BEGIN IMMEDIATE: a deferred transaction that later tries to write can fail at once
-    with "database is locked" when another worker wrote in between, whereas IMMEDIATE
-    waits its turn under busy_timeout.
+    On SQLite a writing transaction takes the write lock up front: pages that only read
+    (GET/HEAD/OPTIONS) start an ordinary deferred transaction so readers never wait, while
+    everything else starts with BEGIN IMMEDIATE (a deferred transaction that later tries
+    to write can fail at once with "database is locked" when another worker wrote in
+    between, whereas IMMEDIATE waits its turn under busy_timeout). On PostgreSQL a writing
+    request locks the rows it is about to change when it loads them.
     """
     if has_request_context():
         return request.method not in READ_ONLY_METHODS
@@ -68,4 +69,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from tracker.database import is_write_request
 from tracker.extensions import db
 from tracker.models import RequestEvent, ServiceRequest, Stage, User
 from tracker.models.requests import OPEN_STAGES, parse_reference
@@ -14,11 +15,18 @@ from tracker.service_requests.policies import can_see_internal, can_view
 
 
 def load_request_or_404(reference: str) -> ServiceRequest:
-    """The request behind a reference, if the current user may see it; 404 otherwise."""
+    """The request behind a reference, if the current user may see it; 404 otherwise.
+
+    A form post locks the request's row until it commits (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time). Two people changing the same
+    request at once then take turns: the second reads the first one's change, so a stale
+    version is refused with 409 and a repeated form finds its first submission, instead
+    of an UPDATE that matches no row or a duplicate key failing with a 500.
+    """
     request_id = parse_reference(reference)
     if request_id is None:
         abort(404)
-    service_request = db.session.scalar(
+    query = (
         select(ServiceRequest)
         .options(
             joinedload(ServiceRequest.category),
@@ -29,6 +37,9 @@ def load_request_or_404(reference: str) -> ServiceRequest:
         )
         .where(ServiceRequest.id == request_id)
     )
+    if is_write_request():
+        query = query.with_for_update(of=ServiceRequest)
+    service_request = db.session.scalar(query)
     if service_request is None or not can_view(current_user, service_request):
         abort(404)
     return service_request
