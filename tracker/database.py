@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,3 +74,30 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")
+
+
+def release_session_at_teardown(app: Flask, db) -> None:
+    """End each request's session without letting a dead connection turn it into a 500.
+
+    Closing the session rolls back on its connection. When the database went away after
+    the page was already answered (a restart, a failover), that rollback fails; the
+    connection is then thrown away instead, and the answer the person got stands.
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    """
+
+    @app.teardown_appcontext
+    def _release(_exc):
+        try:
+            db.session.close()
+        except SQLAlchemyError as exc:
+            log.warning(
+                "database connection lost at the end of a request, discarded: %s",
+                describe_database_error(exc),
+            )
+            db.session().invalidate()
+
+
+def describe_database_error(exc: BaseException) -> str:
+    """One line for the log: the exception's kind and the driver's first line."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
