@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 # these is a bug in the request, and trying again shortly is the right thing to do.
 DATABASE_UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 5
-UNSAVED_MESSAGE = "We couldn't save that just now. Please go back and try again in a moment."
+UNSAVED_MESSAGE = "We couldn't save that just now. Please try again in a moment."
 
 MESSAGES = {
     400: ("Something was off with that", "We couldn't understand that request. Please try again."),
