@@ -78,7 +78,7 @@ def _discard_transaction() -> None:
     try:
         db.session.rollback()
     except SQLAlchemyError:
-        db.session.close()
+        db.session().invalidate()
 
 
 def database_unavailable(exc: SQLAlchemyError):
