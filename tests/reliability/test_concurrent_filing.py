@@ -21,7 +21,7 @@ from tests.reliability.harness import (
 pytestmark = [
     pytest.mark.reliability,
     pytest.mark.xdist_group("reliability"),
-    pytest.mark.timeout(300),
+    pytest.mark.timeout(600),  # a safety net for a hang, generous for a busy machine
 ]
 
 FILERS, COMMENTERS = 15, 5  # 20 clients

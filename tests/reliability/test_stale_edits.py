@@ -16,7 +16,7 @@ from tests.reliability.harness import Browser, hidden_value, prepare_database, q
 pytestmark = [
     pytest.mark.reliability,
     pytest.mark.xdist_group("reliability"),
-    pytest.mark.timeout(300),
+    pytest.mark.timeout(600),  # a safety net for a hang, generous for a busy machine
 ]
 
 PAIRS = 200
