@@ -11,7 +11,14 @@ import subprocess
 
 import pytest
 
-from tests.reliability.harness import GUNICORN, PostgresCluster, Server, postgres_bin, unavailable
+from tests.reliability.harness import (
+    GUNICORN,
+    PostgresCluster,
+    Server,
+    free_port,
+    postgres_bin,
+    unavailable,
+)
 
 _databases = itertools.count(1)
 
@@ -31,7 +38,14 @@ def pg_cluster():
     cluster = PostgresCluster(bin_dir)
     try:
         cluster.init()
-        cluster.start()
+        for attempt in range(3):
+            try:
+                cluster.start()
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
+                cluster.port = free_port()  # the free port was taken meanwhile
     except (subprocess.SubprocessError, OSError) as exc:
         detail = getattr(exc, "stderr", "") or ""
         cluster.destroy()
@@ -57,9 +71,16 @@ def serve(tmp_path):
     servers: list[Server] = []
 
     def start(database_url: str, healthy: bool = True, **options) -> Server:
-        server = Server(database_url, tmp_path, **options)
-        servers.append(server)
-        return server.start(healthy=healthy)
+        for attempt in range(3):
+            server = Server(database_url, tmp_path, **options)
+            servers.append(server)
+            try:
+                return server.start(healthy=healthy)
+            except AssertionError as exc:
+                # Someone took the free port between our look and gunicorn's bind.
+                if "Connection in use" not in str(exc) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     yield start
     for server in servers:
