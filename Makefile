@@ -6,7 +6,8 @@ FLASK := $(VENV)/bin/flask --app tracker
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The suite runs on every core; `make test PYTEST_ARGS="tests/triage -x"` runs a part serially.
-PYTEST_ARGS ?= -n auto
+# loadgroup keeps the reliability tests (each drives its own server) on one worker, in turn.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: run test lint venv migrate demo clean bench
 # `make bench BENCH_ARGS="--postgres"` runs it on PostgreSQL; `--help` lists the options.

@@ -54,3 +54,28 @@ def test_concurrent_writers_all_succeed(app, make):
         assert db.session.scalar(
             select(func.count()).select_from(RequestEvent).where(RequestEvent.kind == "comment")
         ) == REQUESTS_EACH
+
+
+def test_agents_replying_at_once_to_one_request_all_succeed(app, make):
+    """Replies bump the request's version; simultaneous ones must queue, not conflict."""
+    target = make.request(make.requester())
+    agents = [make.agent() for _ in range(WRITERS)]
+
+    def reply_many(agent) -> list[int]:
+        client = app.test_client()
+        client.login(agent.email)
+        return [
+            client.form_post(
+                f"/requests/{target.reference}/comments", {"body": f"{agent.email} {n}"}
+            ).status_code
+            for n in range(REQUESTS_EACH)
+        ]
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        statuses = [s for job in [pool.submit(reply_many, a) for a in agents] for s in job.result()]
+
+    assert statuses == [303] * WRITERS * REQUESTS_EACH
+    with app.app_context():
+        assert db.session.scalar(
+            select(func.count()).select_from(RequestEvent).where(RequestEvent.kind == "comment")
+        ) == WRITERS * REQUESTS_EACH

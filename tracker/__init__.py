@@ -69,10 +69,11 @@ def _init_sentry(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from tracker.database import configure_sqlite
+    from tracker.database import configure_sqlite, release_session_at_teardown
     from tracker.extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
+    release_session_at_teardown(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

@@ -247,4 +247,7 @@ def engine_options(url: str, env: Mapping[str, str]) -> dict:
         "pool_size": _env_int(env, "RAPPORT_DB_POOL_SIZE", 5),
         "max_overflow": _env_int(env, "RAPPORT_DB_MAX_OVERFLOW", 10),
         "pool_timeout": _env_int(env, "RAPPORT_DB_POOL_TIMEOUT", 10),
+        # A server that is down or unreachable fails a connection attempt within seconds
+        # (the page answers 503) instead of holding a worker thread for minutes.
+        "connect_args": {"connect_timeout": _env_int(env, "RAPPORT_DB_CONNECT_TIMEOUT", 5)},
     }

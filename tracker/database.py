@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,14 +42,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def _wants_write_lock() -> bool:
-    """Whether a new SQLite transaction should take the write lock up front.
+def is_write_request() -> bool:
+    """Whether the work in hand may write: a form post or a CLI command, not a page view.
 
-    Pages that only read (GET/HEAD/OPTIONS) start an ordinary deferred transaction so
-    readers never wait. Everything else (form posts, CLI commands) starts with
-    BEGIN IMMEDIATE: a deferred transaction that later tries to write can fail at once
-    with "database is locked" when another worker wrote in between, whereas IMMEDIATE
-    waits its turn under busy_timeout.
+    On SQLite a writing transaction takes the write lock up front: pages that only read
+    (GET/HEAD/OPTIONS) start an ordinary deferred transaction so readers never wait, while
+    everything else starts with BEGIN IMMEDIATE (a deferred transaction that later tries
+    to write can fail at once with "database is locked" when another worker wrote in
+    between, whereas IMMEDIATE waits its turn under busy_timeout). On PostgreSQL a writing
+    request locks the rows it is about to change when it loads them.
     """
     if has_request_context():
         return request.method not in READ_ONLY_METHODS
@@ -68,4 +73,31 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")
+
+
+def release_session_at_teardown(app: Flask, db) -> None:
+    """End each request's session without letting a dead connection turn it into a 500.
+
+    Closing the session rolls back on its connection. When the database went away after
+    the page was already answered (a restart, a failover), that rollback fails; the
+    connection is then thrown away instead, and the answer the person got stands.
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    """
+
+    @app.teardown_appcontext
+    def _release(_exc):
+        try:
+            db.session.close()
+        except SQLAlchemyError as exc:
+            log.warning(
+                "database connection lost at the end of a request, discarded: %s",
+                describe_database_error(exc),
+            )
+            db.session().invalidate()
+
+
+def describe_database_error(exc: BaseException) -> str:
+    """One line for the log: the exception's kind and the driver's first line."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"

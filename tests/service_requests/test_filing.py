@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.pages import visible_text
 from tracker.extensions import db
-from tracker.models import EventKind, RequestEvent, ServiceRequest, Stage
+from tracker.models import Category, EventKind, RequestEvent, ServiceRequest, Stage, User
+from tracker.service_requests import services
 from tracker.service_requests.services import derive_priority
 
 GOOD = {
@@ -192,3 +193,32 @@ def test_extra_fields_cannot_set_workflow_values(app, client, make):
         assert sr.priority == 3
         assert sr.assignee_id is None
         assert sr.requester_id != other.id
+
+
+def test_a_repeated_form_that_lost_the_race_returns_the_first_request(app, make, monkeypatch):
+    """Both submissions missed each other's row; the second's insert hits the unique key."""
+    person = make.requester()
+    first = make.request(person)
+    with app.app_context():
+        db.session.execute(
+            update(ServiceRequest).where(ServiceRequest.id == first.id)
+            .values(idempotency_key="a" * 32)
+        )
+        db.session.commit()
+    calls = []
+    real_find = services.find_by_idempotency_key
+
+    def missed_then_found(requester, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_find(requester, key)
+
+    monkeypatch.setattr(services, "find_by_idempotency_key", missed_then_found)
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.slug == "broken"))
+        again, created = services.file_request(
+            db.session.get(User, person.id),
+            services.NewRequest("Printer", "Jammed", category, "just_me", "slowed", "a" * 32),
+        )
+        db.session.commit()
+        assert (again.id, created) == (first.id, False)
+        assert db.session.scalar(select(func.count()).select_from(ServiceRequest)) == 1

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
+from tracker.database import is_write_request
 from tracker.extensions import db
 from tracker.models import RequestEvent, ServiceRequest, Stage, User
 from tracker.models.requests import OPEN_STAGES, parse_reference
@@ -25,6 +26,7 @@ _REQUEST = (
     )
     .where(ServiceRequest.id == bindparam("request_id"))
 )
+_REQUEST_FOR_UPDATE = _REQUEST.with_for_update(of=ServiceRequest)
 _TIMELINE = (
     select(RequestEvent)
     .options(joinedload(RequestEvent.actor).load_only(User.id, User.display_name))
@@ -35,11 +37,19 @@ _PUBLIC_TIMELINE = _TIMELINE.where(RequestEvent.internal.is_(False))
 
 
 def load_request_or_404(reference: str) -> ServiceRequest:
-    """The request behind a reference, if the current user may see it; 404 otherwise."""
+    """The request behind a reference, if the current user may see it; 404 otherwise.
+
+    A form post locks the request's row until it commits (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time). Two people changing the same
+    request at once then take turns: the second reads the first one's change, so a stale
+    version is refused with 409 and a repeated form finds its first submission, instead
+    of an UPDATE that matches no row or a duplicate key failing with a 500.
+    """
     request_id = parse_reference(reference)
     if request_id is None:
         abort(404)
-    service_request = db.session.scalar(_REQUEST, {"request_id": request_id})
+    query = _REQUEST_FOR_UPDATE if is_write_request() else _REQUEST
+    service_request = db.session.scalar(query, {"request_id": request_id})
     if service_request is None or not can_view(current_user, service_request):
         abort(404)
     return service_request

@@ -97,9 +97,12 @@ def file_request(requester: User, data: NewRequest) -> tuple[ServiceRequest, boo
         created_at=now,
         last_activity_at=now,
     )
-    db.session.add(service_request)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending first, so a
+        # duplicate added before it would fail outside the savepoint and, on PostgreSQL,
+        # abort the whole transaction instead of only this insert.
         with db.session.begin_nested():
+            db.session.add(service_request)
             db.session.flush()
     except IntegrityError:
         if not data.idempotency_key:

@@ -238,9 +238,14 @@ def bulk():
     if isinstance(action, str):
         result = services.BulkResult(skipped=[("", action)])
     else:
+        # Locked in id order, like a single action locks its one request, so a bulk
+        # change and a card action on the same request take turns.
         chosen = list(
             db.session.scalars(
-                select(ServiceRequest).where(ServiceRequest.id.in_(ids)).order_by(ServiceRequest.id)
+                select(ServiceRequest)
+                .where(ServiceRequest.id.in_(ids))
+                .order_by(ServiceRequest.id)
+                .with_for_update()
             )
         )
         result = services.bulk_apply(chosen, current_user, action)
