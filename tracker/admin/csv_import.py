@@ -24,6 +24,7 @@ from tracker.admin.forms import (
 from tracker.auth.passwords import hash_password
 from tracker.extensions import db
 from tracker.models import BusinessUnit, Role, User
+from tracker.web.forms import text_problem
 
 # Required columns first; header names are matched case-insensitively.
 COLUMNS = {
@@ -144,6 +145,12 @@ def _read(kind: str, text: str) -> ImportPlan:
         values = {name: (record[i].strip() if i < len(record) else "")
                   for i, name in enumerate(header) if name in plan.columns}
         row = PlannedRow(number, values)
+        for name, value in values.items():
+            if text_problem(value, multiline=False):
+                row.errors.append(
+                    f"The {name.replace('_', ' ')} has characters we can't store (hidden "
+                    "control characters, or text that wasn't saved as UTF-8). Please retype it."
+                )
         extra = [cell for cell in record[len(header):] if cell.strip()]
         if extra:
             row.errors.append(f"This row has more cells than the header has columns "

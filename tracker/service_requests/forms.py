@@ -43,7 +43,7 @@ def new_idempotency_key() -> str:
 class IdempotentForm(RapportForm):
     """A form that carries a one-time key, so submitting it twice acts once."""
 
-    idempotency_key = HiddenField()
+    idempotency_key = HiddenField(validators=[Length(max=64)])  # checked by submitted_key
 
     def prepare_key(self) -> None:
         """Give a freshly shown form its key; keep the key of a re-shown one."""
@@ -135,7 +135,10 @@ class ConfirmForm(RapportForm):
 
 
 class StageForm(RapportForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[Optional()],
+        invalid_value_message="This form is out of date. Please reload the page and try again.",
+    )
     stage = SelectField(
         "Move to",
         choices=[
