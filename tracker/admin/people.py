@@ -18,6 +18,8 @@ from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import VERSION_KEY
 from tracker.extensions import db
 from tracker.models import BusinessUnit, Role, User
+from tracker.models.requests import parse_id
+from tracker.web.arguments import page_number
 from tracker.web.authz import role_required
 from tracker.web.rendering import render
 
@@ -33,7 +35,7 @@ class PeopleFilters:
     @classmethod
     def from_args(cls, args) -> PeopleFilters:
         unit = args.get("unit", "").strip()
-        if unit not in ("", "none") and not unit.isdigit():
+        if unit != "none" and parse_id(unit) is None:
             unit = ""
         return cls(q=args.get("q", "").strip()[:200], unit=unit)
 
@@ -85,7 +87,7 @@ def people():
     )
     pagination = db.paginate(
         query,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(request.args),
         per_page=PER_PAGE,
         error_out=False,
     )
