@@ -324,5 +324,5 @@ def test_a_confirmed_text_with_nul_is_refused_not_stored(app, client, make):
     _admin(client, make)
     response = _confirm(client, "units", "name\nLe\x00gal\n")
     assert response.status_code == 422
-    assert "characters we can't store" in visible_text(response.get_data(as_text=True))
+    assert "couldn't read this file as text" in visible_text(response.get_data(as_text=True))
     assert _units(app) == {}

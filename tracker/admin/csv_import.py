@@ -108,6 +108,9 @@ def _header_name(cell: str) -> str:
 def _read(kind: str, text: str) -> ImportPlan:
     """Split the text into rows under known columns, or say what is wrong with the file."""
     plan = ImportPlan(kind)
+    if "\x00" in text:  # as for an upload; the text comes back from the preview form
+        plan.problems.append(NOT_TEXT)
+        return plan
     if len(text.encode("utf-8")) > IMPORT_MAX_BYTES:
         plan.problems.append("The file is larger than 1 MB. Please split it into smaller files.")
         return plan
