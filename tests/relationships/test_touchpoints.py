@@ -520,3 +520,16 @@ def test_control_characters_in_a_next_action_are_refused(app, client, scene, val
     with app.app_context():
         assert db.session.scalars(select(Touchpoint)).all() == []
         assert db.session.scalars(select(NextAction)).all() == []
+
+
+def test_extreme_dates_still_show_everywhere(app, client, scene):
+    client.login(scene.brm.email)
+    response = client.form_post(f"/units/{scene.unit.id}/touchpoints/new", {
+        "happened_on": "0001-01-01", "kind": "meeting", "notes": "Ancient history",
+        "actions-0-description": "Someday", "actions-0-owner": "Bea",
+        "actions-0-due_on": "9999-12-31",
+    })
+    assert response.status_code == 303
+    for path in (f"/units/{scene.unit.id}/touchpoints", f"/units/{scene.unit.id}",
+                 "/portfolio", "/portfolio?sort=name", "/"):
+        assert client.get(path).status_code == 200, path

@@ -267,3 +267,20 @@ def test_the_organisation_total_is_shown_to_staff(client, make, app):
     client.login(make.agent().email)
     text = visible_text(client.get("/tools/").get_data(as_text=True))
     assert "All of the organisation GBP 1,500" in text
+
+
+@pytest.mark.parametrize("renewal", ["0001-01-01", "9999-12-31"])
+def test_extreme_renewal_dates_still_show_everywhere(app, client, make, renewal):
+    brm = make.user(roles=(Role.BRM,))
+    unit = make.unit("Finance", brm=brm)
+    client.login(make.requester(unit=unit).email)
+    response = client.form_post("/tools/new", {**FORM, "renewal_date": renewal})
+    assert response.status_code == 303
+    tool_page = response.headers["Location"]
+    for who in (None, make.agent().email, brm.email):
+        if who:
+            client.login(who)
+        for path in (tool_page, "/tools/", "/tools/?renewal=30", "/tools/export.csv",
+                     f"/units/{unit.id}", "/portfolio"):
+            shown = client.get(path)
+            assert shown.status_code in (200, 404), (who, path, shown.status_code)
