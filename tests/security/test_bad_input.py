@@ -294,7 +294,7 @@ def test_every_field_refuses_bad_input_cleanly(app, make, endpoint, rule):
 
 GARBAGE = ("99999999999999999999", "-5", "0", "NaN", "1e309", "\x00", b"\xff\xfe", "\u00b2",
            "x" * 5000, "<" + MARK + ">", "", "2026-13-45T99:99:99+00:00")
-QUERY_PERSONAS = ("agent", "admin", "brm", "requester", "anonymous")
+QUERY_PERSONAS = ("agent", "admin", "brm", "buddy", "requester", "anonymous")
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([a-z_]+)>")
 URL_GARBAGE = ("99999999999999999999", "0", "-1", "%00", "%FF%FE", "REQ-99999999999",
                "REQ-%00", "x" * 300, "%C2%B2")
