@@ -40,10 +40,15 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def _own_key_or_none(value):
+    return value if isinstance(value, str) and _KEY_PATTERN.match(value) else None
+
+
 class IdempotentForm(RapportForm):
     """A form that carries a one-time key, so submitting it twice acts once."""
 
-    idempotency_key = HiddenField(validators=[Length(max=64)])  # checked by submitted_key
+    # A key not of our own shape is dropped (a fresh one is made), never refused or stored.
+    idempotency_key = HiddenField(filters=[_own_key_or_none], validators=[Length(max=64)])
 
     def prepare_key(self) -> None:
         """Give a freshly shown form its key; keep the key of a re-shown one."""
