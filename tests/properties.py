@@ -137,12 +137,12 @@ def text_error(value, *, limit: int, required: bool, multiline: bool) -> str | N
     """
     if unreadable(value):
         return MESSAGE_UNREADABLE
-    text = as_text(value)
-    if text is None or not text.strip():
-        return "required" if required else None
-    problem = text_problem(text, multiline=multiline)
+    text = as_text(value) or ""
+    problem = text_problem(text, multiline=multiline)  # before blankness: "\x85" is a space
     if problem:
         return problem
+    if not text.strip():
+        return "required" if required else None
     if len(text) > limit:
         return "too long"
     return None
