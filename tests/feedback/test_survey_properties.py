@@ -4,7 +4,7 @@ link, the answer is one stored response holding exactly the score and comment se
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -61,6 +61,8 @@ def _check_survey(app, make, client, *, signed_in: bool):
     outcomes = {"answered": 0, "refused": 0}
 
     @given(fields=answer)
+    @example(fields={"score": "1", "comment": "\x85"})  # NEL: a space to Python, refused here
+    @example(fields={"score": "6", "comment": "\x85"})
     def check(fields):
         service_request = make.request(requester, stage="resolved")  # a fresh question
         link = invite(app, service_request)

@@ -4,7 +4,7 @@ stored; never a 5xx."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -77,6 +77,8 @@ def test_the_new_request_form_files_exactly_what_was_typed_or_says_what_is_wrong
     outcomes = {"filed": 0, "refused": 0}
 
     @given(fields=new_request, htmx=st.booleans())
+    @example(fields={"category": "broken", "title": "\u0130" * 200, "description": "\x85",
+                     "impact": "just_me", "urgency": "blocked"}, htmx=False)
     def check(fields, htmx):
         before, newest = snapshot(app), _newest(app)
         response = post_form(client, "/requests/new", fields, token, htmx=htmx)
