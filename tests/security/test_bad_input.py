@@ -11,7 +11,8 @@ a form or field added later is attacked without being listed here. For every fie
   than a String(n) column, so a limit larger than its column shows up here as a 500);
 - every other field (choices, hidden fields, numbers, dates, times) gets values outside
   what the form offers: never a 5xx, never WTForms' terse stock messages, and either a
-  refusal (4xx, nothing stored) or the value is ignored (never stored as sent).
+  refusal (4xx, nothing stored, a message on the page for 422) or the value is ignored
+  (never stored as sent, and the pages showing the form still work).
 
 Finally the untouched valid submission still goes through, so the refusals above came from
 the attacked field and not from a form that could never succeed.
@@ -274,6 +275,8 @@ def test_every_field_refuses_bad_input_cleanly(app, make, endpoint, rule):
             assert _stock_message(page) is None, (where, _stock_message(page))
             if response.status_code >= 400:
                 assert target.changed() == [], (where, "a refused post changed the database")
+                if response.status_code == 422:
+                    assert _shows_problem(page), (where, "refused without a message")
                 continue
             stored = _database_text(app)
             assert MARK not in stored and "\x00" not in stored, (where, "stored as sent")

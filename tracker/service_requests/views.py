@@ -166,6 +166,8 @@ def add_comment(reference: str):
     if not (current_user.is_staff or is_requester_of(current_user, service_request)):
         abort(404)  # a BRM reads their units' requests but does not take part
     form = CommentForm()
+    if not can_see_internal(current_user):
+        form.visibility.validate_choice = False  # not offered to them: always a reply
     if form.validate_on_submit():
         internal = form.visibility.data == "internal"
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -9,6 +11,7 @@ from wtforms.widgets import HiddenInput
 
 from tracker.models import Stage
 from tracker.service_requests.forms import IdempotentForm
+from tracker.triage.filters import BoardFilters
 from tracker.web.forms import RapportForm
 
 PRIORITY_CHOICES = [
@@ -124,6 +127,10 @@ class BulkForm(RapportForm):
     next = HiddenField(validators=[Length(max=NEXT_MAX)])
 
 
+def _known_filters(query):
+    return BoardFilters.from_args(dict(parse_qsl(query))).query_string() if query else query
+
+
 class SavedViewForm(RapportForm):
     name = StringField(
         "Name this view",
@@ -132,7 +139,8 @@ class SavedViewForm(RapportForm):
             Length(max=60, message="Please keep the name under 60 characters."),
         ],
     )
-    query = HiddenField(validators=[Length(max=1000)])  # the saved view's column
+    # Only the filters the board knows are kept, so the query always fits its column.
+    query = HiddenField(filters=[_known_filters], validators=[Length(max=1000)])
 
 
 class DeleteViewForm(RapportForm):
