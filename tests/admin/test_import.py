@@ -307,3 +307,22 @@ def test_a_tampered_confirm_is_refused(app, client, make):
     response = _confirm(client, "robots", "name\nX\n")
     assert response.status_code == 422
     assert _units(app) == {}
+
+
+def test_control_characters_in_cells_are_refused_by_row(app, client, make):
+    _admin(client, make)
+    response = _upload(client, "units", "name,description\nLe\x07gal,Contracts\n")
+    text = visible_text(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "The name has characters we can't store" in text
+    assert "Legal" not in _units(app) and "Le\x07gal" not in _units(app)
+
+
+def test_a_confirmed_text_with_nul_is_refused_not_stored(app, client, make):
+    # The upload refuses NUL bytes; the confirmation posts the text back and must too
+    # (PostgreSQL can't store NUL in text at all).
+    _admin(client, make)
+    response = _confirm(client, "units", "name\nLe\x00gal\n")
+    assert response.status_code == 422
+    assert "couldn't read this file as text" in visible_text(response.get_data(as_text=True))
+    assert _units(app) == {}

@@ -76,7 +76,9 @@ def test_saving_changes_policies_hours_and_open_due_times(app, client, make):
     [
         ({"p2_resolution": "1"}, "Resolving can't be due before the first reply."),
         ({"p3_response": "0"}, "Between a quarter hour and a year."),
-        ({"p1_response": "soon"}, "Not a valid decimal value."),
+        ({"p1_response": "soon"}, "Please enter a number, like 12.50."),
+        ({"p1_response": "NaN"}, "Please enter a number, like 12.50."),
+        ({"p1_response": "-Infinity"}, "Please enter a number, like 12.50."),
         ({"closes": "08:00"}, "Closing time must be after opening time."),
         ({"weekdays": []}, "Choose at least one working day."),
     ],

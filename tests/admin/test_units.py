@@ -121,7 +121,7 @@ def test_only_active_brms_and_buddies_are_offered(client, make):
          "Please list at most 10 objectives (there are 11)."),
         ({"objectives": "ok\n" + "y" * 201}, "objectives",
          "Objective 2 is 201 characters; please keep each under 200."),
-        ({"brm": "12345"}, "brm", "Not a valid choice."),
+        ({"brm": "12345"}, "brm", "Please choose someone from the list."),
     ],
 )
 def test_bad_values_are_explained_kept_and_nothing_stored(app, client, make, changes, field,

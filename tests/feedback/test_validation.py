@@ -104,11 +104,13 @@ def test_in_app_answer_with_a_bad_score_stores_nothing(app, client, make, score)
 
     response = in_app_post(client, sr, score)
 
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/requests/{sr.reference}#survey")
+    # The request page again, the question still open, the message next to the scores.
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "One question about this request" in text
+    assert "Please choose how we did, from 1 (very poor) to 5 (excellent)." in text
+    assert 'id="score-error"' in response.get_data(as_text=True)
     assert responses(app) == []
-    page = client.get(f"/requests/{sr.reference}")
-    assert "One question about this request" in page_text(page)
 
 
 @pytest.mark.parametrize("score", [0, 6, -3])

@@ -220,7 +220,8 @@ def test_a_touchpoint_without_actions_is_fine(app, client, scene, clock):
          "Month-end close is slow"),
         ({"happened_on": "last tuesday"}, "happened_on", "Please enter a date like 2026-03-31.",
          'value="last tuesday"'),
-        ({"kind": "party"}, "kind", "Not a valid choice.", "Month-end close is slow"),
+        ({"kind": "party"}, "kind", "Please choose the kind of touchpoint from the list.",
+         "Month-end close is slow"),
         ({"actions-0-owner": ""}, "actions-0-owner", "Please say who will do it.",
          "Send the reporting tool options"),
         ({"actions-0-due_on": ""}, "actions-0-due_on", "Please add a due date.",
@@ -502,3 +503,33 @@ def test_the_unit_dashboard_shows_recent_touchpoints_and_links_to_the_log(
     assert "Overdue Send the licence list" in words
     assert f'href="/units/{scene.unit.id}/touchpoints"' in page
     assert f'href="/units/{scene.unit.id}/touchpoints/new"' in page
+
+
+@pytest.mark.parametrize("value", ["Order\x00 laptops", "Order\x07 laptops", "Two\nlines"])
+def test_control_characters_in_a_next_action_are_refused(app, client, scene, value):
+    client.login(scene.brm.email)
+    response = client.form_post(f"/units/{scene.unit.id}/touchpoints/new", {
+        "happened_on": date.today().isoformat(), "kind": "meeting", "notes": "Catch-up",
+        "actions-0-description": value, "actions-0-owner": "Bea",
+        "actions-0-due_on": (date.today() + timedelta(days=7)).isoformat(),
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="actions-0-description-error"' in page
+    assert "hidden control characters" in visible_text(page)
+    with app.app_context():
+        assert db.session.scalars(select(Touchpoint)).all() == []
+        assert db.session.scalars(select(NextAction)).all() == []
+
+
+def test_extreme_dates_still_show_everywhere(app, client, scene):
+    client.login(scene.brm.email)
+    response = client.form_post(f"/units/{scene.unit.id}/touchpoints/new", {
+        "happened_on": "0001-01-01", "kind": "meeting", "notes": "Ancient history",
+        "actions-0-description": "Someday", "actions-0-owner": "Bea",
+        "actions-0-due_on": "9999-12-31",
+    })
+    assert response.status_code == 303
+    for path in (f"/units/{scene.unit.id}/touchpoints", f"/units/{scene.unit.id}",
+                 "/portfolio", "/portfolio?sort=name", "/"):
+        assert client.get(path).status_code == 200, path

@@ -94,6 +94,7 @@ class Scene:
     answered_request: ServiceRequest  # resolved, survey answered with a low score
     survey_token: str
     answered_token: str
+    response_id: int  # the low-scored answer with a comment
     tool_id: int
     view_id: int  # the agent's saved view
     notification_id: int  # the requester's
@@ -155,7 +156,7 @@ def build_scene(app, make) -> Scene:
         invitation, answered_token = surveys.invite(
             db.session.get(ServiceRequest, answered_request.id)
         )
-        surveys.answer(invitation, 1, "It still drops every hour.")
+        answer = surveys.answer(invitation, 1, "It still drops every hour.")
 
         tool = tool_services.register(
             db.session.get(User, requester.id),
@@ -183,9 +184,10 @@ def build_scene(app, make) -> Scene:
         db.session.add_all([view, notification, touchpoint, pulse, term])
         db.session.commit()
         ids = (tool.id, view.id, notification.id, touchpoint.id, touchpoint.actions[0].id,
-               pulse.id, term.id)
+               pulse.id, term.id, answer.id)
         db.session.remove()
-    tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id, term_id = ids
+    (tool_id, view_id, notification_id, touchpoint_id, action_id, pulse_id, term_id,
+     response_id) = ids
     make.api_token(requester, name="Sync script")
     return Scene(
         people={"requester": requester, "agent": agent, "brm": brm, "admin": admin,
@@ -198,6 +200,7 @@ def build_scene(app, make) -> Scene:
         answered_request=answered_request,
         survey_token=survey_token,
         answered_token=answered_token,
+        response_id=response_id,
         tool_id=tool_id,
         view_id=view_id,
         notification_id=notification_id,

@@ -86,7 +86,8 @@ def _who_and_what(scene, endpoint: str) -> tuple[str, dict, dict]:
         "auth.change_own_password": ("requester", {}, {
             "current": "correct horse battery", "new": "a brand new password",
             "repeat": "a brand new password"}),
-        "feedback.acted_upon": ("agent", {}, {"note": "We changed it."}),
+        "feedback.acted_upon": ("agent", {}, {"responses": str(s.response_id),
+                                              "note": "We changed it."}),
         "feedback.answer_in_app": ("requester", {"reference": s.resolved_request.reference},
                                    {"score": "5"}),
         "feedback.follow_up_in_app": ("requester", {"reference": s.answered_request.reference},

@@ -176,3 +176,24 @@ def test_comments_are_shown_as_text_not_markup(client, make):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>bold</b>" not in page
+
+
+def test_a_requester_is_not_offered_visibility_so_any_value_is_a_reply(app, client, make):
+    rosa = make.requester()
+    sr = make.request(rosa)
+    client.login(rosa.email)
+    response = client.form_post(f"/requests/{sr.reference}/comments",
+                                {"body": "Any news?", "visibility": "internal\x00"})
+    assert response.status_code == 303
+    with app.app_context():
+        event = db.session.scalar(select(RequestEvent).where(RequestEvent.body == "Any news?"))
+        assert event.internal is False
+
+
+def test_a_mangled_version_on_the_stage_form_says_it_is_out_of_date(client, make):
+    sr = make.request(make.requester())
+    client.login(make.agent().email)
+    response = client.form_post(f"/requests/{sr.reference}/stage",
+                                {"stage": "triaged", "version": "1.5"})
+    assert response.status_code == 422
+    assert "This form is out of date" in visible_text(response.get_data(as_text=True))

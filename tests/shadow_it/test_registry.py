@@ -82,14 +82,29 @@ def test_registering_stores_the_tool_with_its_tier_and_history(app, client, make
 @pytest.mark.parametrize(
     ("field", "value"),
     [("name", ""), ("purpose", " "), ("user_count", "0"), ("user_count", "many"),
-     ("payer", "boss"), ("data_kind", ""), ("sign_in", "magic"), ("cost_amount", "-5")],
+     ("payer", "boss"), ("data_kind", ""), ("sign_in", "magic"), ("cost_amount", "-5"),
+     ("cost_amount", "NaN"), ("cost_amount", "sNaN"), ("cost_amount", "Infinity"),
+     ("cost_amount", "1e309"), ("currency", "XYZ"), ("cost_period", "fortnight"),
+     ("renewal_date", "99999-01-01"), ("renewal_date", "0000-00-00"),
+     ("url", "https://" + "a" * 250 + ".example"), ("unmet_request", "1")],
 )
 def test_bad_answers_are_explained_and_nothing_is_stored(app, client, make, field, value):
     client.login(make.requester().email)
     response = client.form_post("/tools/new", {**FORM, field: value})
+    page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert f'id="{field}-error"' in page  # the message is next to the field
+    assert "Not a valid" not in visible_text(page)
     assert _count(app) == 0
+
+
+def test_a_name_that_grows_when_lower_cased_still_fits(app, client, make):
+    # "İ".lower() is two characters: the duplicate key must still fit its column.
+    client.login(make.requester().email)
+    response = client.form_post("/tools/new", {**FORM, "name": "\u0130" * 120, "url": ""})
+    assert response.status_code == 303
+    with app.app_context():
+        assert len(db.session.scalar(select(ShadowTool.name_key))) <= 120
 
 
 @pytest.mark.parametrize(
@@ -252,3 +267,20 @@ def test_the_organisation_total_is_shown_to_staff(client, make, app):
     client.login(make.agent().email)
     text = visible_text(client.get("/tools/").get_data(as_text=True))
     assert "All of the organisation GBP 1,500" in text
+
+
+@pytest.mark.parametrize("renewal", ["0001-01-01", "9999-12-31"])
+def test_extreme_renewal_dates_still_show_everywhere(app, client, make, renewal):
+    brm = make.user(roles=(Role.BRM,))
+    unit = make.unit("Finance", brm=brm)
+    client.login(make.requester(unit=unit).email)
+    response = client.form_post("/tools/new", {**FORM, "renewal_date": renewal})
+    assert response.status_code == 303
+    tool_page = response.headers["Location"]
+    for who in (None, make.agent().email, brm.email):
+        if who:
+            client.login(who)
+        for path in (tool_page, "/tools/", "/tools/?renewal=30", "/tools/export.csv",
+                     f"/units/{unit.id}", "/portfolio"):
+            shown = client.get(path)
+            assert shown.status_code in (200, 404), (who, path, shown.status_code)

@@ -306,3 +306,22 @@ def test_a_note_without_a_visibility_is_internal(app, client, make):
     with app.app_context():
         event = db.session.scalar(select(RequestEvent).where(RequestEvent.body == "quiet"))
         assert event.internal is True
+
+
+@pytest.mark.parametrize("key", ["x" * 40 + "\x00", "not-a-key", "A" * 64])
+def test_a_note_keeps_no_key_that_is_not_one_of_ours(app, client, make, key):
+    sr = make.request(make.requester())
+    client.login(make.agent().email)
+    response = client.form_post(f"/board/requests/{sr.reference}/note",
+                                {"body": "checked", "idempotency_key": key, "next": "/board"})
+    assert response.status_code == 303
+    with app.app_context():
+        event = db.session.scalar(select(RequestEvent).where(RequestEvent.body == "checked"))
+        assert event.idempotency_key is None
+
+
+def test_a_mangled_version_says_the_form_is_out_of_date(client, desk):
+    response = _act(client, desk.sr, "priority", {"priority": "2", "reason": "x"},
+                    version="1.5")
+    assert response.status_code == 422
+    assert "This form is out of date" in visible_text(response.get_data(as_text=True))

@@ -213,3 +213,10 @@ def test_pulse_refreshes_column_counts_on_the_board_only(client, make, clock):
 def test_pulse_refuses_a_naive_since(client, make, clock, since):
     client.login(make.agent().email)
     assert client.get("/board/pulse", query_string={"since": since}).status_code == 400
+
+
+def test_a_view_with_a_long_or_mangled_query_keeps_only_known_filters(app, client, queue):
+    query = "priority=1&" + "bogus=" + "x" * 5000 + "&q=%00"
+    response = client.form_post("/board/views", {"name": "Mine", "query": query})
+    assert response.status_code == 303
+    assert _views(app) == [(queue.ana.id, "Mine", "priority=1")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -159,7 +160,7 @@ def test_unknown_team_changes_nothing(app, client, team):
         (["abc", ""], "assign", "Please select at least one request first."),
         ([str(n) for n in range(1, 202)], "assign", "Please select at most 200 requests"),
         (None, "", "Please choose what to do with the selected requests."),
-        (None, "explode", "Not a valid choice"),
+        (None, "explode", "Please choose what to do with the selected requests."),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -168,14 +169,19 @@ def test_nothing_to_do_says_why(app, client, team, ids, action, message, htmx):
     form = {**BAR, "action": action, "next": NEXT,
             "ids": [str(team.a.id)] if ids is None else ids}
     response = client.form_post("/board/bulk", form, htmx=htmx)
-    if htmx:
-        assert response.status_code == 422
-        body = response.get_data(as_text=True)
-        assert body.lstrip().startswith('<div id="board"')
-        assert message in visible_text(body)
-    else:
-        assert message in _flashes(client, response)
+    # The board again (a fragment for htmx, the page without JavaScript) with the reason.
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="board"') is htmx
+    assert message in visible_text(body)
     assert _state(app, team.a) == before
+
+
+def test_a_refused_bulk_action_keeps_the_selection(app, client, team):
+    form = {**BAR, "action": "", "next": NEXT, "ids": [str(team.a.id), str(team.b.id)]}
+    body = client.form_post("/board/bulk", form).get_data(as_text=True)
+    for request_id in (team.a.id, team.b.id):
+        assert re.search(rf'name="ids" value="{request_id}"[^>]*checked', body), request_id
 
 
 def test_htmx_answer_is_the_board_with_the_same_filters(app, client, team):

@@ -24,6 +24,7 @@ from tracker.admin.forms import (
 from tracker.auth.passwords import hash_password
 from tracker.extensions import db
 from tracker.models import BusinessUnit, Role, User
+from tracker.web.forms import text_problem
 
 # Required columns first; header names are matched case-insensitively.
 COLUMNS = {
@@ -107,6 +108,9 @@ def _header_name(cell: str) -> str:
 def _read(kind: str, text: str) -> ImportPlan:
     """Split the text into rows under known columns, or say what is wrong with the file."""
     plan = ImportPlan(kind)
+    if "\x00" in text:  # as for an upload; the text comes back from the preview form
+        plan.problems.append(NOT_TEXT)
+        return plan
     if len(text.encode("utf-8")) > IMPORT_MAX_BYTES:
         plan.problems.append("The file is larger than 1 MB. Please split it into smaller files.")
         return plan
@@ -144,6 +148,12 @@ def _read(kind: str, text: str) -> ImportPlan:
         values = {name: (record[i].strip() if i < len(record) else "")
                   for i, name in enumerate(header) if name in plan.columns}
         row = PlannedRow(number, values)
+        for name, value in values.items():
+            if text_problem(value, multiline=False):
+                row.errors.append(
+                    f"The {name.replace('_', ' ')} has characters we can't store (hidden "
+                    "control characters, or text that wasn't saved as UTF-8). Please retype it."
+                )
         extra = [cell for cell in record[len(header):] if cell.strip()]
         if extra:
             row.errors.append(f"This row has more cells than the header has columns "

@@ -7,7 +7,6 @@ import re
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -30,14 +29,14 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.models import Role
-from tracker.web.forms import RapportForm
+from tracker.web.forms import FiniteDecimalField, RapportForm
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_HOURS = 24 * 365
 
 
-def _hours(label: str) -> DecimalField:
-    return DecimalField(
+def _hours(label: str) -> FiniteDecimalField:
+    return FiniteDecimalField(
         label,
         places=2,
         validators=[
@@ -91,11 +90,13 @@ NAME_MAX = 120
 DESCRIPTION_MAX = 2000
 OBJECTIVES_MAX = 10
 OBJECTIVE_MAX_CHARS = 200
+OBJECTIVES_TEXT_MAX = OBJECTIVES_MAX * (OBJECTIVE_MAX_CHARS + 2) + 1000  # room for blank lines
 EMAIL_MAX = 254
 JOB_TITLE_MAX = 120
 PHONE_MAX = 40
 PASSWORD_MIN = 12
 IMPORT_MAX_BYTES = 1024 * 1024
+CHOOSE_PERSON = "Please choose someone from the list."
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -151,9 +152,16 @@ class UnitForm(RapportForm):
         validators=[Length(max=DESCRIPTION_MAX,
                            message=f"Please keep it under {DESCRIPTION_MAX:,} characters.")],
     )
-    objectives = TextAreaField("Business objectives (optional)", filters=[_strip])
-    brm = SelectField("Business relationship manager", choices=[])
-    it_buddy = SelectField("IT buddy", choices=[])
+    objectives = TextAreaField(
+        "Business objectives (optional)",
+        filters=[_strip],
+        # One per line; each line is checked too (validate_objectives).
+        validators=[Length(max=OBJECTIVES_TEXT_MAX,
+                           message="Please shorten the objectives a little.")],
+    )
+    brm = SelectField("Business relationship manager", choices=[],
+                      invalid_choice_message=CHOOSE_PERSON)
+    it_buddy = SelectField("IT buddy", choices=[], invalid_choice_message=CHOOSE_PERSON)
 
     def objective_list(self) -> list[str]:
         return [line.strip() for line in (self.objectives.data or "").splitlines() if line.strip()]
@@ -176,7 +184,10 @@ class PersonForm(RapportForm):
     email = StringField(
         "Work e-mail",
         filters=[_lower],
-        validators=[DataRequired("Please give the person's work e-mail address.")],
+        validators=[
+            DataRequired("Please give the person's work e-mail address."),
+            Length(max=EMAIL_MAX, message=f"Please keep it under {EMAIL_MAX} characters."),
+        ],
     )
     job_title = StringField(
         "Job title (optional)",
@@ -189,14 +200,16 @@ class PersonForm(RapportForm):
         filters=[_strip],
         validators=[Length(max=PHONE_MAX, message=f"Please keep it under {PHONE_MAX} characters.")],
     )
-    unit = SelectField("Business unit", choices=[])
+    unit = SelectField("Business unit", choices=[],
+                       invalid_choice_message="Please choose a unit from the list.")
     roles = SelectMultipleField(
         "What else they do",
         choices=ROLE_CHOICES,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        invalid_choice_message="Please choose from the roles shown.",
     )
-    it_buddy = SelectField("Personal IT buddy", choices=[])
+    it_buddy = SelectField("Personal IT buddy", choices=[], invalid_choice_message=CHOOSE_PERSON)
     active = BooleanField("Can sign in (account active)")
     password = PasswordField(
         "New password",
@@ -237,5 +250,5 @@ class ImportForm(RapportForm):
 class ConfirmImportForm(RapportForm):
     """The previewed file, sent back as text so the import re-checks exactly that."""
 
-    kind = HiddenField(validators=[AnyOf(["units", "people"])])
-    csv_text = HiddenField(validators=[DataRequired()])
+    kind = HiddenField(validators=[AnyOf(["units", "people"]), Length(max=10)])
+    csv_text = HiddenField(validators=[DataRequired(), Length(max=IMPORT_MAX_BYTES)])

@@ -18,6 +18,8 @@ from tracker.auth.passwords import hash_password
 from tracker.auth.sessions import VERSION_KEY
 from tracker.extensions import db
 from tracker.models import BusinessUnit, Role, User
+from tracker.models.requests import parse_id
+from tracker.web.arguments import page_number, search_words
 from tracker.web.authz import role_required
 from tracker.web.rendering import render
 
@@ -33,9 +35,9 @@ class PeopleFilters:
     @classmethod
     def from_args(cls, args) -> PeopleFilters:
         unit = args.get("unit", "").strip()
-        if unit not in ("", "none") and not unit.isdigit():
+        if unit != "none" and parse_id(unit) is None:
             unit = ""
-        return cls(q=args.get("q", "").strip()[:200], unit=unit)
+        return cls(q=search_words(args.get("q", ""), 200), unit=unit)
 
     def params(self) -> dict[str, str]:
         return {k: v for k, v in (("q", self.q), ("unit", self.unit)) if v}
@@ -85,7 +87,7 @@ def people():
     )
     pagination = db.paginate(
         query,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(request.args),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -148,7 +150,9 @@ def _person_page(person: User, form: PersonForm):
 def _house_rules(person: User, form: PersonForm, adding: bool) -> bool:
     """Checks that need the database or the signed-in admin; errors go next to the field."""
     ok = True
-    if form.email.data and email_taken(form.email.data, exclude_id=person.id):
+    # Only an address that passed its own checks is looked up (PostgreSQL refuses NUL).
+    if form.email.data and not form.email.errors and email_taken(form.email.data,
+                                                                  exclude_id=person.id):
         form.email.errors = [*form.email.errors, EMAIL_TAKEN.format(email=form.email.data)]
         ok = False
     if adding and not form.password.data:

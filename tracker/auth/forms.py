@@ -17,7 +17,7 @@ class LoginForm(RapportForm):
     password = PasswordField(
         "Password", validators=[DataRequired("Please enter your password."), Length(max=1024)]
     )
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])
 
 
 class LogoutForm(RapportForm):
@@ -45,6 +45,7 @@ class PasswordForm(RapportForm):
         "The new password again",
         validators=[
             DataRequired("Please type the new password again."),
+            Length(max=1024),
             EqualTo("new", message="The two new passwords don't match."),
         ],
     )

@@ -11,6 +11,7 @@ from tracker.feedback import services, stats, surveys
 from tracker.feedback.forms import ActedUponForm, FollowUpForm, SurveyForm
 from tracker.models import ServiceRequest, SurveyInvitation, User
 from tracker.models.requests import parse_id
+from tracker.service_requests import views as request_pages  # (they import this package too)
 from tracker.service_requests.policies import is_requester_of
 from tracker.service_requests.queries import load_request_or_404
 from tracker.service_requests.timeline import RequestRuleError
@@ -133,9 +134,7 @@ def answer_in_app(reference: str):
         return redirect(url_for("service_requests.detail", reference=reference), 303)
     form = SurveyForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-        return redirect(url_for("service_requests.detail", reference=reference,
-                                _anchor="survey"), 303)
+        return request_pages.render_detail(service_request, status=422, survey_form=form)
     try:
         response = surveys.answer(invitation, int(form.score.data), form.comment.data or "")
     except surveys.SurveyClosed as exc:
@@ -170,21 +169,29 @@ def follow_up_in_app(reference: str):
     )
 
 
-@bp.get("/feedback/")
-@staff_required
-def overview():
-    """How satisfied people are, per agent, team and unit, and what they said."""
+def _overview(status: int = 200, form: ActedUponForm | None = None, selected=(),
+              selection_error: str | None = None):
     now = utcnow()
     return render(
         "feedback/overview.html",
+        status=status,
         agents=stats.by_agent(now),
         teams=stats.by_team(now),
         units=stats.by_unit(now),
         comments=stats.latest_comments(20),
         actions=stats.latest_actions(8),
         min_answers=stats.MIN_ANSWERS_FOR_A_PERSON,
-        form=ActedUponForm(formdata=None),
+        form=form or ActedUponForm(formdata=None),
+        selected=set(selected),
+        selection_error=selection_error,
     )
+
+
+@bp.get("/feedback/")
+@staff_required
+def overview():
+    """How satisfied people are, per agent, team and unit, and what they said."""
+    return _overview()
 
 
 @bp.post("/feedback/actions")
@@ -193,15 +200,16 @@ def acted_upon():
     """"You said, we did": link selected comments to what changed."""
     form = ActedUponForm()
     ids = [i for i in map(parse_id, request.form.getlist("responses")) if i is not None]
+    selection_error = None
     if form.validate_on_submit():
         try:
             services.mark_acted_upon(ids, form.note.data, current_user)
         except RequestRuleError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            selection_error = str(exc)
         else:
             db.session.commit()
             flash("Noted. The people who said it will see what changed.", "success")
-    else:
-        flash(next(iter(form.errors.values()))[0], "error")
-    return redirect(url_for(".overview"), 303)
+            return redirect(url_for(".overview"), 303)
+    # The page again, with the selection and the note as they were sent.
+    return _overview(422, form, ids, selection_error)

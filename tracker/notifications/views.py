@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from tracker.auth.redirects import safe_next_url
 from tracker.extensions import db
 from tracker.notifications import services
+from tracker.web.arguments import page_number
 from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
 
@@ -23,7 +24,7 @@ class ReadForm(RapportForm):
 def index():
     pagination = db.paginate(
         services.notifications_query(current_user),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(request.args),
         per_page=current_app.config["RAPPORT_PAGE_SIZE"],
         error_out=False,
     )

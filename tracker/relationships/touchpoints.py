@@ -19,6 +19,7 @@ from tracker.extensions import db
 from tracker.models import BusinessUnit, NextAction, Touchpoint, TouchpointKind, User
 from tracker.relationships.access import can_log_touchpoints, load_unit_or_404
 from tracker.relationships.blueprint import bp
+from tracker.web.arguments import page_number
 from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
 
@@ -78,6 +79,7 @@ class TouchpointForm(RapportForm):
         "What kind of touchpoint",
         choices=[SelectChoice(kind.value, kind.label) for kind in TouchpointKind],
         default=TouchpointKind.MEETING.value,
+        invalid_choice_message="Please choose the kind of touchpoint from the list.",
     )
     attendees = TextAreaField(
         "Who was there? (optional)",
@@ -219,7 +221,7 @@ def touchpoints(unit_id: int):
     unit = load_unit_or_404(current_user, unit_id)
     pagination = db.paginate(
         _log_query(unit.id),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(request.args),
         per_page=PAGE_SIZE,
         error_out=False,
     )

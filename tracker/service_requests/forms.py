@@ -41,10 +41,15 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def _own_key_or_none(value):
+    return value if isinstance(value, str) and _KEY_PATTERN.match(value) else None
+
+
 class IdempotentForm(RapportForm):
     """A form that carries a one-time key, so submitting it twice acts once."""
 
-    idempotency_key = HiddenField()
+    # A key not of our own shape is dropped (a fresh one is made), never refused or stored.
+    idempotency_key = HiddenField(filters=[_own_key_or_none], validators=[Length(max=64)])
 
     def prepare_key(self) -> None:
         """Give a freshly shown form its key; keep the key of a re-shown one."""
@@ -136,7 +141,10 @@ class ConfirmForm(RapportForm):
 
 
 class StageForm(RapportForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[Optional()],
+        invalid_value_message="This form is out of date. Please reload the page and try again.",
+    )
     stage = SelectField(
         "Move to",
         choices=[

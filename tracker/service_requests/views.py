@@ -37,6 +37,7 @@ from tracker.service_requests.queries import (
     my_requests_query,
     timeline_for,
 )
+from tracker.web.arguments import page_number
 from tracker.web.authz import staff_required
 from tracker.web.rendering import render, wants_fragment
 
@@ -46,7 +47,7 @@ HOME_OPEN_LIMIT = 5
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number(request.args)
 
 
 @bp.get("/")
@@ -139,12 +140,13 @@ def _detail_context(service_request, **forms) -> dict:
             if is_requester_of(current_user, service_request) else None
         ),
         "feedback": feedback_services.latest_response_for(service_request),
-        "survey_form": SurveyForm(formdata=None),
+        "survey_form": forms.get("survey_form") or SurveyForm(formdata=None),
         "preview": forms.get("preview", False),
     }
 
 
-def _render_detail(service_request, status: int = 200, block: str | None = None, **forms):
+def render_detail(service_request, status: int = 200, block: str | None = None, **forms):
+    """The request page; a form given by name is shown as it was sent, with its errors."""
     return render(
         "service_requests/detail.html",
         block=block,
@@ -160,7 +162,7 @@ def detail(reference: str):
     service_request = load_request_or_404(reference)
     if reference != service_request.reference:
         return redirect(url_for(".detail", reference=service_request.reference), 301)
-    return _render_detail(service_request)
+    return render_detail(service_request)
 
 
 @bp.post("/requests/<reference>/comments")
@@ -170,9 +172,11 @@ def add_comment(reference: str):
     if not (current_user.is_staff or is_requester_of(current_user, service_request)):
         abort(404)  # a BRM reads their units' requests but does not take part
     form = CommentForm()
+    if not can_see_internal(current_user):
+        form.visibility.validate_choice = False  # not offered to them: always a reply
     if current_user.is_staff and request.form.get("preview"):
         # The reply as the requester will see it, with its explained words; nothing is sent.
-        return _render_detail(
+        return render_detail(
             service_request, status=200 if form.validate() else 422, block="conversation",
             comment_form=form, preview=True,
         )
@@ -198,13 +202,13 @@ def add_comment(reference: str):
         else:
             db.session.commit()
             if wants_fragment():
-                return _render_detail(service_request, block="conversation")
+                return render_detail(service_request, block="conversation")
             flash("Your message was added." if not internal else "Note added.", "success")
             anchor = f"event-{event.id}"
             return redirect(
                 url_for(".detail", reference=service_request.reference, _anchor=anchor), 303
             )
-    return _render_detail(service_request, status=422, block="conversation", comment_form=form)
+    return render_detail(service_request, status=422, block="conversation", comment_form=form)
 
 
 @bp.post("/requests/<reference>/confirm")
@@ -243,7 +247,7 @@ def reopen(reference: str):
             db.session.commit()
             flash("Sorry it's not fixed yet. We've reopened your request.", "success")
             return redirect(url_for(".detail", reference=service_request.reference), 303)
-    return _render_detail(service_request, status=422, reopen_form=form)
+    return render_detail(service_request, status=422, reopen_form=form)
 
 
 @bp.post("/requests/<reference>/stage")
@@ -271,7 +275,7 @@ def change_stage(reference: str):
             db.session.commit()
             flash(f"Moved to {service_request.stage_enum.staff_label.lower()}.", "success")
             return redirect(url_for(".detail", reference=service_request.reference), 303)
-    return _render_detail(service_request, status=status, stage_form=form)
+    return render_detail(service_request, status=status, stage_form=form)
 
 
 @bp.get("/staff/requests/")

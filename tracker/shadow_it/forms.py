@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -26,7 +25,8 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from tracker.models import ToolStatus
-from tracker.web.forms import RapportForm
+from tracker.shadow_it.services import DOMAIN_MAX
+from tracker.web.forms import FiniteDecimalField, RapportForm
 
 PAYER_CHOICES = [
     SelectChoice("free", "Nobody, it's free"),
@@ -69,11 +69,14 @@ class ToolForm(RapportForm):
         if not text:
             return
         try:
-            urlsplit(text if "://" in text else "https://" + text).hostname  # noqa: B018
-        except ValueError as exc:
+            host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
+        except ValueError:
+            host = None
+        # No real web domain is that long (and the registry keeps at most 200 characters).
+        if host is None or len(host) > DOMAIN_MAX:
             raise ValidationError(
                 "That doesn't look like a web address. Something like example.com is enough."
-            ) from exc
+            )
 
     purpose = TextAreaField(
         "What does your team use it for?",
@@ -86,7 +89,7 @@ class ToolForm(RapportForm):
         "About how many people use it?",
         validators=[
             InputRequired("Please give a rough number of people."),
-            NumberRange(min=1, max=100_000, message="Please give a number from 1 upwards."),
+            NumberRange(min=1, max=100_000, message="Please give a number from 1 to 100,000."),
         ],
     )
     payer = RadioField(
@@ -94,12 +97,13 @@ class ToolForm(RapportForm):
         choices=PAYER_CHOICES,
         validators=[InputRequired("Please tell us who pays.")],
     )
-    cost_amount = DecimalField(
+    cost_amount = FiniteDecimalField(
         "Roughly how much?",
         places=2,
         validators=[
             Optional(),
-            NumberRange(min=0, max=10_000_000, message="Please give an amount of 0 or more."),
+            NumberRange(min=0, max=10_000_000,
+                        message="Please give an amount from 0 to 10,000,000."),
         ],
     )
     cost_period = SelectField(
@@ -149,13 +153,16 @@ class JoinForm(RapportForm):
         "How many people in your team use it?",
         validators=[
             InputRequired("Please give a rough number."),
-            NumberRange(min=1, max=100_000, message="Please give a number from 1 upwards."),
+            NumberRange(min=1, max=100_000, message="Please give a number from 1 to 100,000."),
         ],
     )
 
 
 class ReviewForm(RapportForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[Optional()],
+        invalid_value_message="This form is out of date. Please reload the page and try again.",
+    )
     status = SelectField(
         "Decision", choices=[SelectChoice(s.value, s.staff_label) for s in ToolStatus]
     )

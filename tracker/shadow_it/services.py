@@ -49,8 +49,13 @@ class Registration:
     unmet_request_id: int | None = None
 
 
+NAME_KEY_MAX = 120  # the column's length
+DOMAIN_MAX = 200
+
+
 def name_key(name: str) -> str:
-    return " ".join(name.lower().split())
+    """The name as compared for duplicates; lower-casing can lengthen it ("İ" is two)."""
+    return " ".join(name.lower().split())[:NAME_KEY_MAX]
 
 
 def domain_of(url: str) -> str:
@@ -64,7 +69,7 @@ def domain_of(url: str) -> str:
         host = urlsplit(text).hostname or ""
     except ValueError:  # e.g. "https://[unclosed": no domain to compare
         return ""
-    return host.removeprefix("www.")
+    return host.removeprefix("www.")[:DOMAIN_MAX]
 
 
 def find_duplicate(name: str, url: str) -> ShadowTool | None:

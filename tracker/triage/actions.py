@@ -190,7 +190,7 @@ def note(reference: str):
     def change(service_request):
         request_services.add_comment(
             service_request, current_user, form.body.data, internal=internal,
-            idempotency_key=form.idempotency_key.data or None,
+            idempotency_key=form.submitted_key(),
         )
 
     what = "Note added" if internal else "Reply sent"
@@ -228,11 +228,10 @@ def bulk():
     elif not form.validate_on_submit():
         error = next(iter(form.errors.values()))[0]
     if error is not None:
-        if wants_fragment():
-            context = board_context(filters, utcnow(), bulk_form=form, bulk_error=error)
-            return render("triage/board.html", block="board", status=422, **context)
-        flash(error, "error")
-        return redirect(safe_board_url(form.next.data), 303)
+        # The board again (the fragment for htmx), with the selection and the choices kept.
+        context = board_context(filters, utcnow(), bulk_form=form, bulk_error=error,
+                                selected=set(ids))
+        return render("triage/board.html", block="board", status=422, **context)
 
     action = _bulk_action(form)
     if isinstance(action, str):

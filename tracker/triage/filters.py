@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select
 from tracker.models import Category, ServiceRequest, User
 from tracker.models.requests import parse_id, parse_reference
 from tracker.service_requests.sla import SLAState, state_clause
+from tracker.web.arguments import search_words
 
 VIEWS = ("board", "list")
 SORTS = {
@@ -54,10 +55,10 @@ class BoardFilters:
             team=team if team == "none" or _int(team) else "",
             assignee=assignee if assignee in ("me", "none") or _int(assignee) else "",
             unit=args.get("unit", "") if _int(args.get("unit")) else "",
-            category=args.get("category", "")[:40],
+            category=search_words(args.get("category", ""), 40),
             priority=priority if priority in ("1", "2", "3", "4") else "",
             sla=sla if sla in {s.value for s in SLAState} - {"done"} else "",
-            q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
+            q=search_words(args.get("q", ""), SEARCH_MAX),
             closed="1" if args.get("closed") == "1" else "",
             view=args.get("view") if args.get("view") in VIEWS else "board",
             sort=args.get("sort") if args.get("sort") in SORTS else "priority",

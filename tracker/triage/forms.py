@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.models import Stage
+from tracker.service_requests.forms import IdempotentForm
+from tracker.triage.filters import BoardFilters
 from tracker.web.forms import RapportForm
 
 PRIORITY_CHOICES = [
@@ -18,15 +22,18 @@ PRIORITY_CHOICES = [
 ]
 STAGE_CHOICES = [SelectChoice(s.value, s.staff_label) for s in Stage]
 REASON_MAX = 500
+NEXT_MAX = 2000  # the board's address with its filters
+OUT_OF_DATE = "This form is out of date. Please reload the page and try again."
 BODY_MAX = 20_000
 
 
 class ActionForm(RapportForm):
     """What every board action carries: the version seen, where it came from, where to go."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    ctx = HiddenField()
-    next = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()],
+                           invalid_value_message=OUT_OF_DATE)
+    ctx = HiddenField(validators=[Length(max=20)])
+    next = HiddenField(validators=[Length(max=NEXT_MAX)])
 
 
 class AssignForm(ActionForm):
@@ -72,7 +79,7 @@ class MoveForm(ActionForm):
     )
 
 
-class NoteForm(ActionForm):
+class NoteForm(ActionForm, IdempotentForm):
     body = TextAreaField(
         "Message",
         validators=[
@@ -88,7 +95,6 @@ class NoteForm(ActionForm):
         ],
         default="internal",
     )
-    idempotency_key = HiddenField()
 
 
 BULK_ACTIONS = [
@@ -103,11 +109,12 @@ BULK_ACTIONS = [
 class BulkForm(RapportForm):
     """One action for all selected requests."""
 
-    ids = HiddenField()  # read with request.form.getlist("ids")
+    ids = HiddenField(validators=[Length(max=20)])  # read with request.form.getlist("ids")
     action = SelectField(
         "With the selected requests",
         choices=BULK_ACTIONS,
         validators=[DataRequired("Please choose what to do with the selected requests.")],
+        invalid_choice_message="Please choose what to do with the selected requests.",
     )
     assignee = SelectField("Person", choices=[], validate_choice=False)
     team = SelectField("Team", choices=[], validate_choice=False)
@@ -117,7 +124,11 @@ class BulkForm(RapportForm):
         "Reason (for priority)",
         validators=[Length(max=REASON_MAX, message="Please keep the reason shorter.")],
     )
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=NEXT_MAX)])
+
+
+def _known_filters(query):
+    return BoardFilters.from_args(dict(parse_qsl(query))).query_string() if query else query
 
 
 class SavedViewForm(RapportForm):
@@ -128,7 +139,8 @@ class SavedViewForm(RapportForm):
             Length(max=60, message="Please keep the name under 60 characters."),
         ],
     )
-    query = HiddenField()
+    # Only the filters the board knows are kept, so the query always fits its column.
+    query = HiddenField(filters=[_known_filters], validators=[Length(max=1000)])
 
 
 class DeleteViewForm(RapportForm):

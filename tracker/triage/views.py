@@ -29,6 +29,7 @@ from tracker.triage.forms import (
     SavedViewForm,
     TeamForm,
 )
+from tracker.web.arguments import ids_in, page_number
 from tracker.web.authz import staff_required
 from tracker.web.rendering import render
 
@@ -73,7 +74,7 @@ def board_context(filters: BoardFilters, now: datetime, **extra) -> dict:
         "built_in_views": BUILT_IN_VIEWS,
         "saved_views": queries.saved_views_of(current_user),
         "workload": queries.workload(),
-        "selected": {int(i) for i in request.args.getlist("ids") if i.isdigit()},
+        "selected": ids_in(request.args.getlist("ids")),
         "refresh_seconds": current_app.config.get("RAPPORT_BOARD_REFRESH_SECONDS", 20),
         "bulk_form": extra.pop("bulk_form", None) or _bulk_form(options, filters),
         "view_form": extra.pop("view_form", None) or SavedViewForm(formdata=None),
@@ -83,7 +84,7 @@ def board_context(filters: BoardFilters, now: datetime, **extra) -> dict:
     }
     if filters.view == "list":
         context["pagination"] = queries.list_page(
-            filters, current_user, now, page=max(request.args.get("page", 1, type=int) or 1, 1)
+            filters, current_user, now, page=page_number(request.args)
         )
     else:
         context["columns"] = queries.board_columns(filters, current_user, now)

@@ -9,11 +9,20 @@ refused next to the field instead of being stored (PostgreSQL refuses NUL outrig
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from urllib.parse import unquote, unquote_to_bytes
 
 from flask import Flask, g, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 
 # C0 and C1 control characters and DEL; tab, line feed and carriage return are allowed
 # in multi-line fields. Lone surrogates and non-characters can't be encoded or shown.
@@ -72,12 +81,90 @@ def _checks_text(field) -> bool:
     return isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField)
 
 
+# WTForms' own messages are terse and technical; these say the same in plain words.
+# (A form may still give a field a message of its own, which is used instead.)
+PLAIN_MESSAGES = {
+    "This field is required.": "Please fill this in.",
+    "Not a valid choice.": "Please choose one of the options shown.",
+    "Invalid Choice: could not coerce.": "Please choose one of the options shown.",
+    "Invalid choice(s): one or more data inputs could not be coerced.":
+        "Please choose from the options shown.",
+    "'%(value)s' is not a valid choice for this field.":
+        "Please choose from the options shown.",
+    "'%(value)s' are not valid choices for this field.":
+        "Please choose from the options shown.",
+    "Not a valid integer value.": "Please enter a whole number, like 12.",
+    "Not a valid decimal value.": "Please enter a number, like 12.50.",
+    "Not a valid float value.": "Please enter a number, like 12.5.",
+    "Not a valid date value.": "Please enter a date like 2026-03-31.",
+    "Not a valid datetime value.": "Please enter a date and time like 2026-03-31 09:30.",
+    "Not a valid time value.": "Please enter a time like 09:30.",
+    "Invalid input.": "Please check this answer.",
+    "Invalid email address.": "Please give a valid e-mail address, like name@example.com.",
+    "Invalid value, must be one of: %(values)s.": "Please choose one of the options shown.",
+    "Field cannot be longer than %(max)d character.":
+        "Please keep this under %(max)d characters.",
+    "Field cannot be longer than %(max)d characters.":
+        "Please keep this under %(max)d characters.",
+    "Field must be at least %(min)d character long.": "Please use at least %(min)d characters.",
+    "Field must be at least %(min)d characters long.": "Please use at least %(min)d characters.",
+    "Field must be between %(min)d and %(max)d characters long.":
+        "Please use between %(min)d and %(max)d characters.",
+    "Number must be at least %(min)s.": "Please give a number of %(min)s or more.",
+    "Number must be at most %(max)s.": "Please give a number of %(max)s or less.",
+    "Number must be between %(min)s and %(max)s.":
+        "Please give a number from %(min)s to %(max)s.",
+    "Date must be at least %(min)s.": "Please give a date from %(min)s on.",
+    "Date must be at most %(max)s.": "Please give a date up to %(max)s.",
+    "Date must be between %(min)s and %(max)s.":
+        "Please give a date between %(min)s and %(max)s.",
+    "Field must be equal to %(other_name)s.": "The two answers don't match.",
+}
+
+
+class PlainMessages:
+    """WTForms' translations interface, speaking Rapport's plain English."""
+
+    def gettext(self, string: str) -> str:
+        return PLAIN_MESSAGES.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+_PLAIN = PlainMessages()
+MESSAGE_NOT_A_NUMBER = "Please enter a number, like 12.50."
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; "NaN" and "Infinity" are refused, not compared (which would fail)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_value_message or MESSAGE_NOT_A_NUMBER)
+
+
+def _leaf_fields(fields):
+    """The fields a person fills in, including those of repeated rows (FieldList/FormField)."""
+    for field in fields:
+        if isinstance(field, FieldList | FormField):
+            yield from _leaf_fields(field)
+        else:
+            yield field
+
+
 class RapportForm(FlaskForm):
     """Every form in Rapport: its text fields refuse unreadable and control characters."""
 
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _PLAIN
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for field in self:
+        for field in _leaf_fields(self):
             if not _checks_text(field) or not isinstance(field.data, str):
                 continue
             if field.name in g.get("unreadable_fields", ()):
@@ -87,4 +174,8 @@ class RapportForm(FlaskForm):
             if problem is not None:
                 field.errors = [problem, *(e for e in field.errors if e != problem)]
                 valid = False
+        for field in self:
+            if isinstance(field, FieldList):  # its errors were gathered before the above
+                errors = [entry.errors for entry in field.entries]
+                field.errors = errors if any(errors) else []
         return valid
