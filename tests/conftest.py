@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tests.factories import Factory
 from tracker import create_app
+from tracker.api.ratelimit import limiter_of
 from tracker.config import TestConfig
 from tracker.extensions import db
 from tracker.service_requests.catalog import seed_categories
@@ -147,7 +148,12 @@ def _clean_database() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_db(app):
-    """Every test starts from empty tables plus the reference data a fresh install has."""
+    """Every test starts from empty tables plus the reference data a fresh install has.
+
+    The API's rate-limit counts start again too: token ids restart at 1 in every test, and
+    calls without a token are counted per address, which every test shares.
+    """
+    limiter_of(app).reset()
     with app.app_context():
         _clean_database()
         seed_categories()

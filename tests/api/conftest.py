@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.api.ratelimit import limiter_of
-
 API = "/api/v1"
 
 
@@ -33,13 +31,6 @@ class ApiCaller:
 
     def patch(self, path, json=None, **kwargs):
         return self.open("PATCH", path, json=json, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(app):
-    """Token ids start again at 1 in every test: so do their counts."""
-    limiter_of(app).reset()
-    yield
 
 
 @pytest.fixture

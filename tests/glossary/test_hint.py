@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.extensions import db
@@ -67,13 +68,22 @@ def test_the_hint_escapes_what_was_typed(client, make, add_term):
     assert "<strong>&lt;b&gt;VPN&lt;/b&gt;</strong>" in html
 
 
-def test_a_reply_too_long_for_the_form_gets_no_hint(client, make, add_term):
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("VPN " * 5001, "Please keep this under 20000 characters."),
+     ("VPN\x00 again", "hidden control characters")],
+)
+def test_a_reply_the_form_would_refuse_says_why_instead_of_a_hint(
+    client, make, add_term, body, message
+):
     _, agent, _ = _scene(make, add_term)
     client.login(agent.email)
-    response = client.form_post("/glossary/hint", {"body": "VPN " * 5001,
-                                                   "visibility": "public"}, htmx=True)
+    response = client.form_post("/glossary/hint", {"body": body, "visibility": "public"},
+                                htmx=True)
     assert response.status_code == 422
-    assert response.get_data(as_text=True) == ""
+    page = response.get_data(as_text=True)
+    assert 'class="field-error"' in page and message in page
+    assert "explanations for" not in page
 
 
 def test_the_hint_is_for_staff_only(client, make, add_term):

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from wtforms import HiddenField
-from wtforms.validators import AnyOf
+from wtforms.validators import AnyOf, Length
 
 from tracker.admin.views import bp
 from tracker.database import utcnow
@@ -16,6 +16,8 @@ from tracker.extensions import db
 from tracker.mail import outbox
 from tracker.mail.kinds import MailKind
 from tracker.models import OutboxMessage, OutboxStatus, Role
+from tracker.models.requests import parse_id
+from tracker.web.arguments import page_number, search_words
 from tracker.web.authz import role_required
 from tracker.web.forms import RapportForm
 from tracker.web.rendering import render
@@ -40,8 +42,8 @@ STATUS_WORDS = {
 class RetryForm(RapportForm):
     """Try one failed message again, or every failed one."""
 
-    scope = HiddenField(validators=[AnyOf(["one", "failed"])])
-    message = HiddenField()
+    scope = HiddenField(validators=[AnyOf(["one", "failed"]), Length(max=10)])
+    message = HiddenField(validators=[Length(max=12)])
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class OutboxFilters:
         return cls(
             tab=tab if tab in TABS else "all",
             kind=kind if kind in {k.value for k in MailKind} else "",
-            q=args.get("q", "").strip()[:200],
+            q=search_words(args.get("q", ""), 200),
         )
 
     def params(self, **changes) -> dict[str, str]:
@@ -90,7 +92,7 @@ def outbox_page():
         ).order_by(
             OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
         ),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(request.args),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -134,9 +136,8 @@ def retry_outbox():
         flash("Choose a failed message to try again.", "error")
         return redirect(url_for(".outbox_page", **filters.params()), 303)
     if form.scope.data == "one":
-        message_id = form.message.data or ""
-        ids = [int(message_id)] if message_id.isdigit() and len(message_id) < 10 else []
-        count = outbox.retry_failed(ids)
+        message_id = parse_id(form.message.data)
+        count = outbox.retry_failed([message_id] if message_id is not None else [])
     else:
         count = outbox.retry_failed()
     db.session.commit()

@@ -51,4 +51,6 @@ def hint():
         status=200 if valid else 422,
         hint_text=form.body.data if valid else "",
         hint_public=form.visibility.data == "public",
+        # Text the reply could not be sent with is said now, while the agent still types.
+        hint_error=None if valid else next(iter(form.errors.values()))[0],
     )

@@ -167,10 +167,14 @@ class RapportForm(FlaskForm):
         for field in _leaf_fields(self):
             if not _checks_text(field) or not isinstance(field.data, str):
                 continue
+            # What was sent, before filters: folding white space must not hide a control
+            # character that Python counts as a space (NEL, U+0085).
+            sent = field.raw_data[0] if field.raw_data and isinstance(
+                field.raw_data[0], str) else field.data
             if field.name in g.get("unreadable_fields", ()):
                 problem = MESSAGE_UNREADABLE
             else:
-                problem = text_problem(field.data, multiline=isinstance(field, TextAreaField))
+                problem = text_problem(sent, multiline=isinstance(field, TextAreaField))
             if problem is not None:
                 field.errors = [problem, *(e for e in field.errors if e != problem)]
                 valid = False
