@@ -40,8 +40,9 @@ class Answer:
     retry_after: str | None
     body: str
     location: str | None
-    at: float
+    at: float  # when the answer arrived
     client: int = 0
+    sent: float = 0.0  # when the form was sent
 
 
 def _filing(key: str, n: int) -> dict:
@@ -51,9 +52,10 @@ def _filing(key: str, n: int) -> dict:
     }
 
 
-def _answer(key: str, response, client: int = 0) -> Answer:
+def _answer(key: str, response, client: int = 0, sent: float = 0.0) -> Answer:
     return Answer(
         client=client,
+        sent=sent,
         key=key,
         status=response.status_code,
         retry_after=response.headers.get("retry-after"),
@@ -171,9 +173,10 @@ def test_database_stopped_mid_load_and_started_again(
         browser = browsers[n]
         while not stop.is_set():
             key = uuid.uuid4().hex
+            sent = time.monotonic()
             response = browser.post("/requests/new", _filing(key, next(counter)))
             with lock:
-                answers.append(_answer(key, response, n))
+                answers.append(_answer(key, response, n, sent))
             if response.status_code == 503:
                 time.sleep(0.25)  # a person would wait a moment before trying again
 
@@ -202,7 +205,10 @@ def test_database_stopped_mid_load_and_started_again(
     recovery = back[0].at - started_at
 
     statuses = _check_refusals(answers, {303})
-    during = [a for a in answers if stopped_at + 0.5 < a.at < started_at]
+    # Forms sent while the database was down and answered before it was back: all 503.
+    # (One sent just before the stop may commit and be answered a while later on a busy
+    # machine; that is a success, not a refusal to check here.)
+    during = [a for a in answers if stopped_at + 0.5 < a.sent and a.at < started_at]
     assert during and all(a.status == 503 for a in during), Counter(a.status for a in during)
     assert server.worker_pids() == pids  # no worker killed or timed out
 

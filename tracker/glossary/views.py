@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from tracker.glossary import services
 from tracker.glossary.forms import HintForm
+from tracker.web.arguments import search_words
 from tracker.web.authz import staff_required
 from tracker.web.rendering import render
 
@@ -23,7 +24,8 @@ def _install(state) -> None:
 
 
 def search_query() -> str:
-    return request.args.get("q", "").strip()[:QUERY_MAX]
+    """The words searched for; nothing if they hold characters no one types (e.g. NUL)."""
+    return search_words(request.args.get("q", ""), QUERY_MAX)
 
 
 @bp.get("/glossary")
