@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import humanize
 from flask import Flask, g, url_for
@@ -16,10 +17,28 @@ PRIORITY_LABELS = {1: "P1 · Critical", 2: "P2 · High", 3: "P3 · Medium", 4: "
 
 
 def ago(value: datetime | None) -> str:
-    """'3 hours ago' for a past moment."""
+    """'3 hours ago' for a past moment, in humanize's words."""
     if value is None:
         return ""
-    return humanize.naturaltime(utcnow() - value)
+    delta = utcnow() - value
+    days, seconds = delta.days, delta.seconds
+    if days < 0:  # a moment still to come (a clock ahead of ours)
+        return humanize.naturaltime(delta)
+    # humanize's words for a past moment depend only on the whole days when there are
+    # any, else on the seconds, minutes or hours it rounds to: keying on that lets a page
+    # of fifty timestamps reuse a few answers instead of running humanize for each.
+    if days:
+        seconds = 0
+    elif seconds >= 3600:
+        seconds = 3600 * round(seconds / 3600)
+    elif seconds >= 60:
+        seconds = 60 * round(seconds / 60)
+    return _natural_past(days, seconds)
+
+
+@lru_cache(maxsize=4096)
+def _natural_past(days: int, seconds: int) -> str:
+    return humanize.naturaltime(timedelta(days=days, seconds=seconds))
 
 
 def initials(name: str) -> str:
