@@ -38,11 +38,13 @@ def _cache() -> MatcherCache:
     return current_app.extensions["glossary"]
 
 
+# Built once: every page with IT's replies on it asks.
+_VERSION = select(func.count(GlossaryTerm.id), func.max(GlossaryTerm.updated_at))
+
+
 def glossary_version() -> Version:
     """How many terms there are and when the latest was saved: changes with every edit."""
-    count, latest = db.session.execute(
-        select(func.count(GlossaryTerm.id), func.max(GlossaryTerm.updated_at))
-    ).one()
+    count, latest = db.session.execute(_VERSION).one()
     return count, latest
 
 

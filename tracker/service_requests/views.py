@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.feedback import services as feedback_services
 from tracker.feedback import surveys
 from tracker.feedback.forms import SurveyForm
-from tracker.models import Category
+from tracker.models import Category, Stage
 from tracker.relationships.pulse import open_pulses_for
 from tracker.relationships.services import it_people_for
 from tracker.service_requests import services, workflow
@@ -113,34 +113,47 @@ def my_requests():
 
 
 def _detail_context(service_request, **forms) -> dict:
+    """The request page's data; only the forms the page shows this person are built."""
     now = utcnow()
-    comment_form = forms.get("comment_form") or CommentForm(formdata=None)
-    comment_form.prepare_key()
-    stage_form = forms.get("stage_form") or StageForm(formdata=None)
-    stage_form.version.data = service_request.version
-    moves = workflow.allowed_stage_moves(service_request)
-    stage_form.stage.choices = [
-        SelectChoice("", "Choose a stage…"),
-        *(SelectChoice(stage.value, stage.staff_label) for stage in moves),
-    ] if moves else []
+    staff_view = can_see_internal(current_user)
+    is_requester = is_requester_of(current_user, service_request)
+    may_comment = can_comment(current_user, service_request)
+    pending_survey = surveys.pending_for_request(service_request, now) if is_requester else None
+    comment_form = forms.get("comment_form")
+    if comment_form is None and may_comment:
+        comment_form = CommentForm(formdata=None)
+    if comment_form is not None:
+        comment_form.prepare_key()
+    stage_form = forms.get("stage_form")
+    if stage_form is None and staff_view:
+        stage_form = StageForm(formdata=None)
+    if stage_form is not None:
+        stage_form.version.data = service_request.version
+        moves = workflow.allowed_stage_moves(service_request)
+        stage_form.stage.choices = [
+            SelectChoice("", "Choose a stage…"),
+            *(SelectChoice(stage.value, stage.staff_label) for stage in moves),
+        ] if moves else []
+    reopen_form = forms.get("reopen_form")
+    if reopen_form is None and is_requester and service_request.stage == Stage.RESOLVED:
+        reopen_form = ReopenForm(formdata=None)
+    survey_form = forms.get("survey_form")
+    if survey_form is None and pending_survey is not None:
+        survey_form = SurveyForm(formdata=None)
     return {
         "req": service_request,
         "events": timeline_for(service_request, current_user),
         "request_files": files_for(service_request, current_user),
         "comment_form": comment_form,
-        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
-        "confirm_form": ConfirmForm(formdata=None),
+        "reopen_form": reopen_form,
         "stage_form": stage_form,
-        "staff_view": can_see_internal(current_user),
-        "is_requester": is_requester_of(current_user, service_request),
-        "may_comment": can_comment(current_user, service_request),
+        "staff_view": staff_view,
+        "is_requester": is_requester,
+        "may_comment": may_comment,
         "now": now,
-        "pending_survey": (
-            surveys.pending_for_request(service_request, now)
-            if is_requester_of(current_user, service_request) else None
-        ),
+        "pending_survey": pending_survey,
         "feedback": feedback_services.latest_response_for(service_request),
-        "survey_form": forms.get("survey_form") or SurveyForm(formdata=None),
+        "survey_form": survey_form,
         "preview": forms.get("preview", False),
     }
 
