@@ -107,6 +107,10 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = timedelta(
             hours=_env_int(env, "RAPPORT_SESSION_HOURS", 12)
         )
+        # The cookie is sent again only when the session changed: at sign-in, and at most
+        # once a minute while it is in use (its last-seen time), which also moves its
+        # expiry on. Signing it afresh on every response cost every page the time.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         # A session unused for this long is refused (its last-seen time lives in the session).
         self.RAPPORT_IDLE_MINUTES = _env_int(env, "RAPPORT_IDLE_MINUTES", 120)
         # Sign-in throttling: this many failures per account or per address in the window.

@@ -174,6 +174,24 @@ def test_last_seen_is_refreshed_at_most_once_a_minute(client, make):
         assert abs(session[SEEN_KEY] - time.time()) < 5
 
 
+def _session_cookies(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+
+
+def test_the_cookie_is_sent_again_only_when_the_session_changed(client, make):
+    client.login(make.user().email)
+    client.get("/requests/")  # its forms' CSRF token joins the session
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(time.time()) - 30
+    assert _session_cookies(client.get("/requests/")) == []
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(time.time()) - 90
+    renewed = _session_cookies(client.get("/requests/"))
+    assert len(renewed) == 1
+    assert "Expires=" in renewed[0]  # a permanent session: its expiry moves on with it
+    assert _signed_in(client)
+
+
 def test_idle_limit_comes_from_the_environment(tmp_path):
     config = Config(str(tmp_path), {"RAPPORT_IDLE_MINUTES": "30", "SECRET_KEY": "x"})
     assert config.RAPPORT_IDLE_MINUTES == 30
