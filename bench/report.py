@@ -102,8 +102,8 @@ def in_process_table(sizes: list[dict]) -> str:
 def served_table(sizes: list[dict]) -> str:
     lines = [
         "| requests in db | endpoint | workers × threads | connections | requests/s | p50 ms "
-        "| p95 ms | p99 ms | errors | server CPU | CPU ms per request | wrk CPU |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p95 ms | p99 ms | errors | server CPU | each worker | CPU ms per request | wrk CPU |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sizes:
         for s in size.get("served", []):
@@ -111,6 +111,7 @@ def served_table(sizes: list[dict]) -> str:
                 f"| {_size(size['requests'])} | {s['name']} | {s['workers']} × {s['threads']} "
                 f"| {s['connections']} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p95_ms']:.1f} "
                 f"| {s['p99_ms']:.1f} | {s['errors']} | {s['server_cpu']}% "
+                f"| {' + '.join(f'{w}%' for w in s.get('worker_cpu', []))} "
                 f"| {s['server_cpu_ms']:.1f} | {s['client_cpu']}% |"
             )
     return "\n".join(lines)
@@ -188,9 +189,10 @@ def markdown(report: dict) -> str:
     if any(z.get("served") for z in sizes):
         parts += ["", "## Through gunicorn", "", served_table(sizes), "",
                   "CPU = user + system time over the run, in % of one core (200% = both "
-                  "cores); CPU ms per request = the gunicorn processes' CPU time divided by "
-                  "the requests served, so 2,000 / it is what two otherwise idle cores could "
-                  "serve at most."]
+                  "cores), for all gunicorn processes and for each worker (two workers near "
+                  "100% each = both cores used); CPU ms per request = the gunicorn "
+                  "processes' CPU time divided by the requests served, so 2,000 / it is what "
+                  "two otherwise idle cores could serve at most."]
     parts += ["", "## The data", ""]
     for z in sizes:
         d = z["database"]

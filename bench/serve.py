@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = ROOT / "bench" / "wrk" / "rapport.lua"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Signing in and wrk's requests carry the same browser name, as one browser's would:
+# Flask-Login ties a session to it, and a session used by another client is marked not
+# fresh, so every request would write the session cookie again.
+USER_AGENT = "rapport-bench"
 
 
 def wrk_missing() -> str | None:
@@ -55,6 +59,7 @@ class Served:
     p99_ms: float
     errors: int  # socket errors, timeouts and unexpected statuses
     server_cpu: float  # % of one core, all gunicorn processes
+    worker_cpu: list[float]  # % of one core, each worker: far apart = connections not spread
     server_cpu_ms: float  # gunicorn CPU time per request: 2 cores / this = the ceiling in req/s
     client_cpu: float  # % of one core, wrk
 
@@ -103,21 +108,22 @@ class Server:
             self.process.kill()
             self.process.wait()
 
-    def cpu_seconds(self) -> float:
-        """User + system time of the master and its workers so far."""
-        total = 0
+    def cpu_seconds(self) -> dict[int, float]:
+        """User + system time so far of the master and of each worker, by process id."""
+        seconds = {}
         for pid in [self.process.pid, *_children(self.process.pid)]:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / CLOCK_TICKS
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        return seconds
 
     def sign_in(self, email: str) -> tuple[str, str]:
         """A session cookie header for `email` and its CSRF token."""
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.addheaders = [("User-Agent", USER_AGENT)]
         page = opener.open(f"{self.base}/login").read().decode()
         form = {"email": email, "password": PASSWORD,
                 "csrf_token": CSRF_META.search(page).group(1)}
@@ -147,7 +153,8 @@ def load(server: Server, endpoint: Endpoint, scene: Scene, *, seconds: float,
         sys.exit(f"{endpoint.name}: only signed-in endpoints are served through wrk")
     cookie, csrf = server.sign_in(email)
     env = {**os.environ, "WRK_METHOD": endpoint.method, "WRK_PATH": endpoint.url(scene, 0),
-           "WRK_COOKIE": cookie, "WRK_EXPECT": str(endpoint.status),
+           "WRK_COOKIE": cookie, "WRK_USER_AGENT": USER_AGENT,
+           "WRK_EXPECT": str(endpoint.status),
            "WRK_NONCE": str(int(time.time()) % 2**31)}
     if endpoint.form is not None:
         form = {k: v for k, v in endpoint.form(scene, 0).items() if k != "idempotency_key"}
@@ -156,7 +163,10 @@ def load(server: Server, endpoint: Endpoint, scene: Scene, *, seconds: float,
     cpu_before, started = server.cpu_seconds(), time.perf_counter()
     report, client_cpu = _wrk(server, env, seconds=seconds, connections=connections)
     wall = time.perf_counter() - started
-    server_cpu = server.cpu_seconds() - cpu_before
+    cpu_after = server.cpu_seconds()
+    used = {pid: cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after}
+    server_cpu = sum(used.values())
+    workers = [used[pid] for pid in cpu_after if pid != server.process.pid]
     errors = (report["connect_errors"] + report["read_errors"] + report["write_errors"]
               + report["timeouts"] + report["unexpected_status"])
     duration = report["duration_us"] / 1e6
@@ -167,6 +177,7 @@ def load(server: Server, endpoint: Endpoint, scene: Scene, *, seconds: float,
         p50_ms=report["p50_us"] / 1000, p95_ms=report["p95_us"] / 1000,
         p99_ms=report["p99_us"] / 1000, errors=errors,
         server_cpu=round(100 * server_cpu / wall),
+        worker_cpu=sorted((round(100 * cpu / wall) for cpu in workers), reverse=True),
         server_cpu_ms=round(1000 * server_cpu / max(report["requests"], 1), 2),
         client_cpu=round(100 * client_cpu / wall),
     )

@@ -11,6 +11,7 @@ local nonce = tonumber(os.getenv("WRK_NONCE") or "0")
 wrk.method = method
 wrk.path = path
 wrk.headers["Cookie"] = os.getenv("WRK_COOKIE")
+wrk.headers["User-Agent"] = os.getenv("WRK_USER_AGENT")
 if form then
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
