@@ -128,6 +128,31 @@ def test_same_name_or_domain_offers_we_use_it_too(app, client, make, changes):
     assert _count(app, ToolAdoption) == 2
 
 
+@pytest.mark.parametrize(("people", "message"), [
+    ("0", "Please give a number from 1 to 100,000."),
+    ("lots", "Please enter a whole number, like 12."),
+    ("", "Please give a rough number."),
+])
+def test_a_bad_number_of_people_is_said_next_to_the_field(app, client, make, people, message):
+    client.login(make.requester(unit=make.unit()).email)
+    client.form_post("/tools/new", FORM)
+    client.login(make.requester(unit=make.unit("Sales")).email)
+    assert client.form_post("/tools/new", FORM).status_code == 409
+    with app.app_context():
+        tool_id = db.session.scalar(select(ShadowTool.id))
+    response = client.form_post(f"/tools/{tool_id}/join", {"people": people})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Your team uses Trello too" in page
+    assert message in page
+    assert 'aria-invalid="true"' in page
+    assert f'value="{people}"' in page or (people == "" and 'name="people"' in page)
+    assert _count(app, ToolAdoption) == 1
+    # Sent again with a number, it is noted.
+    assert client.form_post(f"/tools/{tool_id}/join", {"people": "4"}).status_code == 303
+    assert _count(app, ToolAdoption) == 2
+
+
 def test_a_different_tool_can_be_registered_anyway(app, client, make):
     client.login(make.requester().email)
     client.form_post("/tools/new", FORM)

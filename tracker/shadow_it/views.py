@@ -98,8 +98,9 @@ def join(tool_id: int):
         session.pop(OFFERED_TOOL, None)
         flash(f"Thanks! We've noted that your team uses {tool.name} too.", "success")
         return redirect(url_for(".detail", tool_id=tool.id), 303)
-    flash(next(iter(form.errors.values()))[0], "error")
-    return redirect(url_for(".new"), 303)
+    # Said next to the field, with what was typed, on a page of its own: the registration
+    # form the offer came with was not sent again.
+    return render("shadow_it/join.html", status=422, tool=tool, form=form)
 
 
 def _review_form(tool, form=None) -> ReviewForm:
