@@ -89,7 +89,11 @@ def register_cli(app: Flask) -> None:
     @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000),
                   help="Most messages to send per run (per check with --loop).")
     def send_mail_command(loop: bool, interval: int, limit: int) -> None:
-        """Send the e-mails waiting in the outbox, retrying failures with backoff."""
+        """Send the e-mails waiting in the outbox, retrying failures with backoff.
+
+        A single run that could not reach the mail server exits with status 1 (after
+        saying why), so cron or a monitor notices; the messages wait for the next run.
+        """
         from tracker.mail import outbox, sender
 
         if not outbox.enabled():
@@ -106,6 +110,8 @@ def register_cli(app: Flask) -> None:
                 stop.wait(interval)
             if stop.is_set():
                 break
+        if not loop and report.stopped:
+            raise SystemExit(1)
 
     @app.cli.command("sla-check")
     def sla_check_command() -> None:

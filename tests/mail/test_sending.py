@@ -257,6 +257,18 @@ def test_the_send_mail_command(app, make, mailbox):
     assert len(mailbox.received) == 3
 
 
+def test_the_send_mail_command_fails_when_the_server_cannot_be_reached(
+    app, make, mailbox, mail_config
+):
+    """Cron and monitors see a failed run; the message waits for the next one."""
+    mail_config(MAIL_PORT=_refusing_port())
+    _queue(app, make)
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 1
+    assert "Stopped early: Could not reach the mail server" in result.output
+    assert [m.status for m in outbox(app)] == ["pending"]
+
+
 def test_the_send_mail_command_while_e_mail_is_off(app):
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0
