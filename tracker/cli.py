@@ -127,6 +127,20 @@ def register_cli(app: Flask) -> None:
         noun = "notice" if count == 1 else "notices"
         click.echo(f"Queued {count} SLA {noun}.")
 
+    @app.cli.command("prune-outbox")
+    @click.option("--days", default=30, show_default=True, type=click.IntRange(7, 3650),
+                  help="Keep sent e-mails this many days.")
+    def prune_outbox_command(days: int) -> None:
+        """Forget sent e-mails older than --days; waiting and failed ones stay."""
+        from datetime import timedelta
+
+        from tracker.mail import outbox
+
+        count = outbox.prune_sent(timedelta(days=days))
+        db.session.commit()
+        noun = "e-mail" if count == 1 else "e-mails"
+        click.echo(f"Deleted {count} sent {noun} older than {days} days.")
+
     @app.cli.command("prune-login-attempts")
     def prune_login_attempts_command() -> None:
         """Forget sign-in attempts older than a day (they only matter for a few minutes)."""

@@ -7,11 +7,11 @@ queues nothing and a committed one always has its e-mail waiting.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker.database import utcnow
@@ -184,3 +184,19 @@ def retry_failed(ids: list[int] | None = None) -> int:
             return 0
         query = query.where(OutboxMessage.id.in_(ids))
     return db.session.execute(query).rowcount or 0
+
+
+def prune_sent(older_than: timedelta) -> int:
+    """Delete sent messages queued longer ago than `older_than`; flushes, does not commit.
+
+    Pending and failed messages stay: they still need sending or an administrator's eye.
+    """
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            OutboxMessage.created_at < utcnow() - older_than,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
