@@ -187,6 +187,10 @@ class Config:
             "RAPPORT_MAX_UPLOAD_BYTES",
             self.RAPPORT_ATTACHMENTS_PER_UPLOAD * self.RAPPORT_ATTACHMENT_MAX_BYTES + MIB,
         )
+        # A body without files (an URL-encoded form, JSON for the API) is read into memory
+        # whole, so it is held to much less: the longest text any form takes is a small
+        # part of this, even written entirely in four-byte characters and percent-encoded.
+        self.RAPPORT_MAX_FORM_BYTES = _env_positive(env, "RAPPORT_MAX_FORM_BYTES", MIB)
         if self.MAX_CONTENT_LENGTH < self.RAPPORT_ATTACHMENT_MAX_BYTES + MIB:
             raise ConfigError(
                 f"RAPPORT_MAX_UPLOAD_BYTES ({self.MAX_CONTENT_LENGTH}) must leave room for one "

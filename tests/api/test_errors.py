@@ -57,7 +57,7 @@ def test_a_body_that_is_not_json_is_415_and_json_that_does_not_parse_is_400(api)
 
 
 def test_a_body_too_large_is_a_json_413(app, api):
-    limit = app.config["MAX_CONTENT_LENGTH"]
+    limit = app.config["RAPPORT_MAX_FORM_BYTES"]  # a JSON body carries no files
     response = api.open("POST", "/requests", data="x" * (limit + 1),
                         content_type="application/json")
     assert response.status_code == 413

@@ -1,6 +1,7 @@
 """Bodies larger than the application accepts get the friendly 413 page and store nothing.
 
-MAX_CONTENT_LENGTH (RAPPORT_MAX_UPLOAD_BYTES) bounds a whole request; Flask's
+MAX_CONTENT_LENGTH (RAPPORT_MAX_UPLOAD_BYTES) bounds a whole request, and
+RAPPORT_MAX_FORM_BYTES (much less) one without files, before any of it is read; Flask's
 MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS bound each text field of a multipart form and
 its number of parts. Each is checked on every state-changing route, as a form post and as htmx.
 """
@@ -57,6 +58,11 @@ def test_oversized_bodies_get_the_friendly_413_page(app, make, endpoint, rule):
             "multipart field over MAX_FORM_MEMORY_SIZE": dict(
                 data={**form, "csrf_token": token, "padding": "x" * (form_limit + 1),
                       "file": (io.BytesIO(b"a"), "a.txt")}),
+            # A form without files over the limit for bodies without files.
+            "URL-encoded form over RAPPORT_MAX_FORM_BYTES": dict(
+                data={**form, "csrf_token": token,
+                      "padding": "x" * app.config["RAPPORT_MAX_FORM_BYTES"]},
+                content_type="application/x-www-form-urlencoded"),
             "too many fields": dict(
                 data={**form, "csrf_token": token,
                       **{f"f{i}": "x" for i in range(app.config["MAX_FORM_PARTS"] + 1)}},
@@ -78,3 +84,4 @@ def test_the_limits_are_set(app):
     assert app.config["MAX_CONTENT_LENGTH"] == uploads + 1024 * 1024
     assert 0 < app.config["MAX_FORM_MEMORY_SIZE"] <= app.config["MAX_CONTENT_LENGTH"]
     assert 0 < app.config["MAX_FORM_PARTS"] <= 10_000
+    assert 64 * 1024 <= app.config["RAPPORT_MAX_FORM_BYTES"] <= 4 * 1024 * 1024

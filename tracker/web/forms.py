@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from urllib.parse import unquote, unquote_to_bytes
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
@@ -71,9 +71,19 @@ def note_unreadable_fields() -> None:
         g.unreadable_fields = _unreadable_fields(request.get_data(cache=True))
 
 
+def limit_bodies_without_files() -> None:
+    """Only a multipart form carries files: any other body is held to RAPPORT_MAX_FORM_BYTES
+    (MAX_CONTENT_LENGTH, sized for a full upload of files, still bounds a multipart one)."""
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = current_app.config["RAPPORT_MAX_FORM_BYTES"]
+
+
 def register_typed_text(app: Flask) -> None:
-    # First of all hooks: CSRF protection parses the form as soon as it runs.
-    app.before_request_funcs.setdefault(None, []).insert(0, note_unreadable_fields)
+    # First of all hooks: CSRF protection parses the form as soon as it runs, and the
+    # limit must be set before anything reads the body.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, note_unreadable_fields)
+    hooks.insert(0, limit_bodies_without_files)
 
 
 def _checks_text(field) -> bool:
