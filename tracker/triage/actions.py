@@ -12,6 +12,7 @@ from flask import flash, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.attachments import services as attachment_services
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import ITTeam, ServiceRequest, Stage, User
@@ -188,10 +189,16 @@ def note(reference: str):
     internal = form.visibility.data != "public"
 
     def change(service_request):
-        request_services.add_comment(
+        event = request_services.add_comment(
             service_request, current_user, form.body.data, internal=internal,
             idempotency_key=form.submitted_key(),
         )
+        try:
+            attachment_services.attach(
+                service_request, current_user, form.files.uploads, event=event
+            )
+        except attachment_services.AttachmentError as exc:
+            raise RequestRuleError(" ".join(exc.messages)) from exc
 
     what = "Note added" if internal else "Reply sent"
     return _run_action(

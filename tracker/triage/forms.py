@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from tracker.attachments.forms import AttachmentFields
 from tracker.models import Stage
 from tracker.service_requests.forms import IdempotentForm
 from tracker.triage.filters import BoardFilters
@@ -79,7 +80,7 @@ class MoveForm(ActionForm):
     )
 
 
-class NoteForm(ActionForm, IdempotentForm):
+class NoteForm(AttachmentFields, ActionForm, IdempotentForm):
     body = TextAreaField(
         "Message",
         validators=[
