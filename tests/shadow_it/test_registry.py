@@ -131,6 +131,7 @@ def test_same_name_or_domain_offers_we_use_it_too(app, client, make, changes):
 @pytest.mark.parametrize(("people", "message"), [
     ("0", "Please give a number from 1 to 100,000."),
     ("lots", "Please enter a whole number, like 12."),
+    ("12.5", "Please enter a whole number, like 12."),
     ("", "Please give a rough number."),
 ])
 def test_a_bad_number_of_people_is_said_next_to_the_field(app, client, make, people, message):
@@ -309,3 +310,13 @@ def test_extreme_renewal_dates_still_show_everywhere(app, client, make, renewal)
                      f"/units/{unit.id}", "/portfolio"):
             shown = client.get(path)
             assert shown.status_code in (200, 404), (who, path, shown.status_code)
+
+
+@pytest.mark.parametrize("count", ["lots", "12.5", "1e3"])
+def test_a_number_that_is_not_one_gets_one_message(client, make, count):
+    client.login(make.requester().email)
+    response = client.form_post("/tools/new", {**FORM, "user_count": count})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count("Please enter a whole number, like 12.") == 1
+    assert "Please give a number from 1 to 100,000." not in page

@@ -175,6 +175,11 @@ class RapportForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in _leaf_fields(self):
+            unread = [e for e in field.process_errors if e in (field.errors or ())]
+            if unread and isinstance(field.errors, list):
+                # An answer that could not be read as a number or a date says only that:
+                # the range checks that ran on nothing would add a second, confusing line.
+                field.errors = list(dict.fromkeys(unread))
             if not _checks_text(field) or not isinstance(field.data, str):
                 continue
             # What was sent, before filters: folding white space must not hide a control
