@@ -50,7 +50,7 @@ def test_the_outbox_shows_each_status_with_counts_and_reasons(app, client, admin
                      "done@example.com", "gone@example.com",
                      "550 5.1.1 No such user here", "after 1 attempt", "attempt 3 in",
                      "Could not reach the mail server smtp.example.com:587", "Try again",
-                     "Try all 1 failed again", "Reply from IT", "Assigned", "E-mail is off"):
+                     "Try the failed one again", "Reply from IT", "Assigned", "E-mail is off"):
         assert expected in text, expected
 
     failed = visible_text(client.get("/admin/outbox?status=failed").get_data(as_text=True))
