@@ -114,7 +114,8 @@ def test_revoking_works_without_javascript_and_at_once(app, client, make):
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/settings#api-tokens")
     after = visible_text(client.get("/settings").get_data(as_text=True))
-    assert "was revoked" in after and "You have no API tokens" in after
+    # With none left, a requester's section is folded away again.
+    assert "was revoked" in after and "Make a token for a program" in after
     assert _tokens(app)[0].revoked_at is not None
     assert api.get("/requests").status_code == 401
     # Revoked is revoked: a second try finds nothing to revoke.
@@ -149,3 +150,24 @@ def test_making_and_revoking_are_audited_without_the_secret(client, make, caplog
     assert any(line.startswith("api-token-created") and "token_id=1" in line for line in lines)
     assert any(line.startswith("api-token-revoked") and "token_id=1" in line for line in lines)
     assert not any(secret[4:] in line for line in lines)
+
+
+def test_requesters_see_a_quiet_folded_section_and_staff_the_whole_thing(client, make):
+    client.login(make.requester().email)
+    page = client.get("/settings").get_data(as_text=True)
+    assert "Programs and scripts" in page and "Most people never need this" in page
+    assert "<summary>Make a token for a program</summary>" in page
+    assert "You have no API tokens" not in page
+
+    client.login(make.agent().email)
+    page = client.get("/settings").get_data(as_text=True)
+    assert ">API tokens</h2>" in page and "You have no API tokens" in page
+    assert "<summary>Make a token for a program</summary>" not in page
+
+
+def test_a_requester_with_a_token_sees_it_unfolded(client, make):
+    client.login(make.requester().email)
+    _make(client)
+    page = visible_text(client.get("/settings").get_data(as_text=True))
+    assert "Programs and scripts" in page and "Make a new token" in page
+    assert "Make a token for a program" not in page
