@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.models import (
     Attachment,
     BusinessUnit,
+    Notification,
     RequestEvent,
     Role,
     ServiceRequest,
@@ -175,6 +176,16 @@ def test_demo_loads_a_believable_organisation(app):
         page = client.get(f"/requests/{reference}").get_data(as_text=True)
         assert f"/requests/{reference}/thumbnails/{attachment.id}" in page
         assert client.get(f"/requests/{reference}/thumbnails/{attachment.id}").status_code == 200
+    # IT's replies rang the requester's bell; the last day's are still unread.
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "from IT replied to your request" in page
+    with app.app_context():
+        rosa = db.session.scalar(select(User).where(User.email == "requester@example.com"))
+        unread = db.session.scalar(
+            select(func.count()).select_from(Notification)
+            .where(Notification.user_id == rosa.id, Notification.read_at.is_(None))
+        )
+    assert unread >= 1
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from tracker.models import (
     FeedbackAction,
     ITTeam,
     NextAction,
+    Notification,
     OutboxMessage,
     PulseAnswer,
     PulseParticipant,
@@ -317,6 +318,7 @@ def load_demo(seed: int = 2026) -> str:
     tools = _demo_tools(rng, people, requests, now)
     _demo_relationships(rng, units, people, now)
     _demo_outbox(requests, people, now)
+    _demo_reply_notifications(requests, now)
     return (
         f"Loaded {len(units)} business units, {len(teams)} IT teams, {len(people)} people, "
         f"{len(requests)} requests ({files} with screenshots), {answered} survey answers and "
@@ -639,6 +641,24 @@ def _demo_request(
     _demo_timeline(rng, sr, stage, requester, assignee, created, until, reopened)
     sla.schedule(sr, sla.load_rules())
     return sr
+
+
+def _demo_reply_notifications(requests, now) -> None:
+    """The bell as the app leaves it: one note per reply from IT to a requester, those
+    of the last day unread (as the requester would not have looked yet)."""
+    for sr in requests:
+        for event in sr.events:
+            if (event.kind != EventKind.COMMENT.value or event.internal
+                    or event.actor is None or event.actor.id == sr.requester_id):
+                continue
+            db.session.add(Notification(
+                user_id=sr.requester_id, kind="request_reply",
+                message=f"{event.actor.display_name} from IT replied to your request "
+                        f"{sr.reference}.",
+                link=f"/requests/{sr.reference}", created_at=event.created_at,
+                read_at=None if now - event.created_at < timedelta(days=1) else event.created_at,
+            ))
+    db.session.flush()
 
 
 def _demo_outbox(requests, people, now) -> None:
