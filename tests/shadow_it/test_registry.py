@@ -320,3 +320,18 @@ def test_a_number_that_is_not_one_gets_one_message(client, make, count):
     page = response.get_data(as_text=True)
     assert page.count("Please enter a whole number, like 12.") == 1
     assert "Please give a number from 1 to 100,000." not in page
+
+
+def test_a_tool_picked_up_while_waiting_is_marked_in_each_ones_words(app, client, make):
+    rosa = make.requester(unit=make.unit())
+    waited_on = make.request(rosa, title="Need a board for campaign planning")
+    client.login(rosa.email)
+    response = client.form_post("/tools/new", {**FORM, "unmet_request": str(waited_on.id)})
+    assert response.status_code == 303
+    detail = response.headers["Location"]
+    for page in (client.get("/tools/"), client.get(detail)):
+        text = visible_text(page.get_data(as_text=True))
+        assert "Picked up while waiting for IT" in text and "Unmet demand" not in text
+    client.login(make.agent().email)
+    for page in (client.get("/tools/"), client.get(detail)):
+        assert "Unmet demand" in visible_text(page.get_data(as_text=True))
