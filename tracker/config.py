@@ -165,7 +165,6 @@ class Config:
                 "Rapport at (for example https://rapport.example.com), so links in e-mails work."
             )
 
-
     def _read_attachment_limits(self, env: Mapping[str, str], instance_path: str) -> None:
         """Files attached to requests: where they live and how much is accepted."""
         self.RAPPORT_ATTACHMENTS_DIR = env.get("RAPPORT_ATTACHMENTS_DIR", "").strip() or str(

@@ -29,7 +29,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.models import Role
-from tracker.web.forms import FiniteDecimalField, RapportForm
+from tracker.web.forms import FiniteDecimalField, RapportForm, stripped
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_HOURS = 24 * 365
@@ -129,10 +129,6 @@ def objective_problems(lines: list[str]) -> list[str]:
     return problems
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -140,7 +136,7 @@ def _lower(value):
 class UnitForm(RapportForm):
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired("Please give the unit a name."),
             Length(max=NAME_MAX, message=f"Please keep the name under {NAME_MAX} characters."),
@@ -148,13 +144,13 @@ class UnitForm(RapportForm):
     )
     description = TextAreaField(
         "What the unit does (optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=DESCRIPTION_MAX,
                            message=f"Please keep it under {DESCRIPTION_MAX:,} characters.")],
     )
     objectives = TextAreaField(
         "Business objectives (optional)",
-        filters=[_strip],
+        filters=[stripped],
         # One per line; each line is checked too (validate_objectives).
         validators=[Length(max=OBJECTIVES_TEXT_MAX,
                            message="Please shorten the objectives a little.")],
@@ -175,7 +171,7 @@ class UnitForm(RapportForm):
 class PersonForm(RapportForm):
     display_name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired("Please give the person's name."),
             Length(max=NAME_MAX, message=f"Please keep the name under {NAME_MAX} characters."),
@@ -191,13 +187,13 @@ class PersonForm(RapportForm):
     )
     job_title = StringField(
         "Job title (optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=JOB_TITLE_MAX,
                            message=f"Please keep it under {JOB_TITLE_MAX} characters.")],
     )
     phone = StringField(
         "Phone (optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=PHONE_MAX, message=f"Please keep it under {PHONE_MAX} characters.")],
     )
     unit = SelectField("Business unit", choices=[],

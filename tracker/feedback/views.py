@@ -10,11 +10,11 @@ from tracker.extensions import db
 from tracker.feedback import services, stats, surveys
 from tracker.feedback.forms import ActedUponForm, FollowUpForm, SurveyForm
 from tracker.models import ServiceRequest, SurveyInvitation, User
-from tracker.models.requests import parse_id
 from tracker.service_requests import views as request_pages  # (they import this package too)
 from tracker.service_requests.policies import is_requester_of
 from tracker.service_requests.queries import load_request_or_404
 from tracker.service_requests.timeline import RequestRuleError
+from tracker.web.arguments import ids_in
 from tracker.web.authz import staff_required
 from tracker.web.rendering import render
 
@@ -199,7 +199,7 @@ def overview():
 def acted_upon():
     """"You said, we did": link selected comments to what changed."""
     form = ActedUponForm()
-    ids = [i for i in map(parse_id, request.form.getlist("responses")) if i is not None]
+    ids = sorted(ids_in(request.form.getlist("responses")))
     selection_error = None
     if form.validate_on_submit():
         try:

@@ -9,12 +9,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from tracker.glossary.services import split_synonyms
 from tracker.models.glossary import EXPLANATION_MAX, SYNONYMS_MAX, TERM_MAX
 from tracker.service_requests.forms import BODY_MAX
-from tracker.web.forms import RapportForm
+from tracker.web.forms import RapportForm, stripped
 
 MAX_SYNONYMS = 10
 
 
-def _strip(value):
+def _single_spaced(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
@@ -25,7 +25,7 @@ def _has_letters(text: str) -> bool:
 class TermForm(RapportForm):
     term = StringField(
         "Word or abbreviation",
-        filters=[_strip],
+        filters=[_single_spaced],
         validators=[
             DataRequired("Please give the word to explain."),
             Length(max=TERM_MAX, message=f"Please keep the word under {TERM_MAX} characters."),
@@ -33,7 +33,7 @@ class TermForm(RapportForm):
     )
     explanation = TextAreaField(
         "What it means, in plain English",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[stripped],
         validators=[
             DataRequired("Please explain the word in a sentence or two."),
             Length(max=EXPLANATION_MAX,
@@ -43,7 +43,7 @@ class TermForm(RapportForm):
     )
     synonyms = StringField(
         "Other ways to write it (optional)",
-        filters=[_strip],
+        filters=[_single_spaced],
         validators=[Length(max=SYNONYMS_MAX,
                            message=f"Please keep these under {SYNONYMS_MAX} characters.")],
     )

@@ -31,6 +31,7 @@ from tracker.triage.views import (
     panel_context,
     safe_board_url,
 )
+from tracker.web.arguments import ids_in
 from tracker.web.authz import staff_required
 from tracker.web.rendering import render, wants_fragment
 
@@ -226,7 +227,7 @@ def bulk():
     filters = filters_from_next(request.form.get("next"))
     options = queries.filter_options()
     form = _bulk_form(options, filters, formdata=request.form)
-    ids = sorted({i for i in map(parse_id, request.form.getlist("ids")) if i is not None})
+    ids = sorted(ids_in(request.form.getlist("ids")))
     error = None
     if not ids:
         error = "Please select at least one request first."

@@ -156,6 +156,11 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(self.invalid_value_message or MESSAGE_NOT_A_NUMBER)
 
 
+def stripped(value):
+    """A field filter: the text without leading and trailing white space."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _leaf_fields(fields):
     """The fields a person fills in, including those of repeated rows (FieldList/FormField)."""
     for field in fields:
