@@ -229,9 +229,18 @@ def test_unchanged_values_are_no_op_and_unassigning_works(app, make, caller):
     agent = make.agent()
     request = make.request(make.requester())
     api = caller(agent)
-    api.patch(f"/requests/{request.reference}", {"assignee_id": agent.id})
+    assert api.patch(f"/requests/{request.reference}",
+                     {"assignee_id": agent.id}).status_code == 200
+    before = _row(app, request.reference)
+    with app.app_context():
+        events = db.session.scalar(select(func.count()).select_from(RequestEvent)
+                                   .where(RequestEvent.request_id == request.id))
     same = api.patch(f"/requests/{request.reference}", {"assignee_id": agent.id})
     assert same.status_code == 200
+    assert _row(app, request.reference).version == before.version
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RequestEvent)
+                                 .where(RequestEvent.request_id == request.id)) == events
     cleared = api.patch(f"/requests/{request.reference}", {"assignee_id": None})
     assert cleared.status_code == 200 and cleared.get_json()["triage"]["assignee"] is None
     assert _row(app, request.reference).assignee_id is None

@@ -97,10 +97,12 @@ def test_internal_notes_and_the_requesters_own_messages_send_no_mail(app, client
     agent = make.agent()
     service_request = make.request(rosa)
     client.login(agent.email)
-    client.form_post(f"/requests/{service_request.reference}/comments",
-                     {"body": "Cable looks frayed", "visibility": "internal"})
+    assert client.form_post(f"/requests/{service_request.reference}/comments",
+                            {"body": "Cable looks frayed", "visibility": "internal"}
+                            ).status_code == 303
     client.login(rosa.email)
-    client.form_post(f"/requests/{service_request.reference}/comments", {"body": "Any news?"})
+    assert client.form_post(f"/requests/{service_request.reference}/comments",
+                            {"body": "Any news?"}).status_code == 303
     assert [m.kind for m in outbox(app)] == ["request_received"]
 
 
@@ -231,8 +233,10 @@ def test_nothing_is_queued_while_e_mail_is_off(app, client, make):
     client.login(rosa.email)
     reference = _file(client)
     client.login(agent.email)
-    client.form_post(f"/requests/{reference}/comments", {"body": "On it", "visibility": "public"})
-    client.form_post(f"/requests/{reference}/stage", {"stage": "resolved"})
+    assert client.form_post(f"/requests/{reference}/comments",
+                            {"body": "On it", "visibility": "public"}).status_code == 303
+    assert client.form_post(f"/requests/{reference}/stage",
+                            {"stage": "resolved"}).status_code == 303
     assert outbox(app) == []
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.mail.conftest import outbox, send_mail
 from tests.pages import visible_text
 from tracker.extensions import db
-from tracker.models import EmailOptOut, Role, User
+from tracker.models import EmailOptOut, Role, ServiceRequest, User
 
 REQUESTER_KINDS = ["request_received", "reply", "waiting_on_you", "resolved"]
 STAFF_KINDS = ["assigned", "sla_at_risk"]
@@ -111,8 +111,11 @@ def test_staff_can_switch_off_assignment_mails(app, client, make, mailbox):
     assert _opt_outs(app, alex) == {"assigned"}
     service_request = make.request(rosa)
     client.login(lead.email)
-    client.form_post(f"/board/requests/{service_request.reference}/assign",
-                     {"assignee": str(alex.id)})
+    response = client.form_post(f"/board/requests/{service_request.reference}/assign",
+                                {"assignee": str(alex.id)})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(ServiceRequest, service_request.id).assignee_id == alex.id
     assert [m.kind for m in outbox(app)] == ["request_received"]
 
 
