@@ -72,6 +72,9 @@ def test_an_exact_last_page_says_there_is_no_more(make, caller):
         ("colour=blue", "colour"),
         ("stage=new&stage=triaged", "stage"),
         ("q=" + "x" * 101, "q"),
+        ("q=vpn%00drops", "q"),  # PostgreSQL refuses NUL in text: say so, don't 500
+        ("q=line%0Abreak", "q"),
+        ("category=bro%00ken", "category"),
     ],
 )
 def test_bad_parameters_are_explained(make, caller, query, field):

@@ -143,13 +143,16 @@ class ServiceRequestQuery(Query):
                                  description="Staff only: `me`, `none` or a person's id.",
                                  pattern=r"^(me|none|[1-9][0-9]{0,9})$")
     unit: RowId | None = Field(default=None, description="A business unit id.")
-    category: str | None = Field(default=None, max_length=40, description="A category slug.")
+    # Text checked as the forms check it: NUL and other control characters are refused
+    # here (PostgreSQL would refuse them in the search).
+    category: line(40, required=False) | None = Field(default=None,
+                                                      description="A category slug.")
     priority: Priority | None = Field(default=None, description="Staff only: 1 to 4.")
     sla: Literal["on_track", "at_risk", "breached", "paused"] | None = Field(
         default=None, description="Staff only: where the SLA clock stands."
     )
-    q: str | None = Field(default=None, max_length=SEARCH_MAX,
-                          description="Words in the title or description, or a reference.")
+    q: line(SEARCH_MAX, required=False) | None = Field(
+        default=None, description="Words in the title or description, or a reference.")
     cursor: str | None = Field(default=None, max_length=200,
                                description="From `next_cursor` of the page before.")
     limit: int = Field(default=25, ge=1, le=100, description="Requests per page.")
