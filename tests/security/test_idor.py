@@ -420,7 +420,7 @@ EX_BRM_READS = [
 @pytest.mark.parametrize("template", EX_BRM_READS)
 def test_a_former_brm_no_longer_reads_the_unit(app, scene, template):
     """BUG (except /requests/…, which checks the role): relationships.access.can_view_unit,
-    can_log_touchpoints and can_send_pulse, and shadow_it.queries.brm_unit_ids, trust
+    can_log_touchpoints and can_send_pulse, and relationships.access.brm_unit_ids, trust
     BusinessUnit.brm_id without checking the BRM role, unlike policies.is_brm_reader."""
     _revoke_brm_role(app, scene)
     visitor = Visitor(app, scene.emails["brm_a"])

@@ -20,7 +20,8 @@ from tracker.api.errors import ApiError
 from tracker.api.parsing import IDEMPOTENCY_HEADER, idempotency_key, json_body, query
 from tracker.database import utcnow
 from tracker.extensions import db
-from tracker.models import BusinessUnit, RequestEvent, Role, ServiceRequest, User
+from tracker.models import RequestEvent, ServiceRequest, User
+from tracker.relationships.access import brm_unit_ids
 from tracker.service_requests import services
 from tracker.service_requests.catalog import active_categories
 from tracker.service_requests.policies import can_see_internal, is_requester_of
@@ -52,11 +53,10 @@ def _visible_to(user: User, query_: Select) -> Select:
     """Staff see every request; others their own, and a BRM their units' (as on the web)."""
     if user.is_staff:
         return query_
-    mine = [ServiceRequest.requester_id == user.id]
-    if user.has_role(Role.BRM):
-        units = select(BusinessUnit.id).where(BusinessUnit.brm_id == user.id)
-        mine.append(ServiceRequest.business_unit_id.in_(units))
-    return query_.where(or_(*mine))
+    return query_.where(or_(
+        ServiceRequest.requester_id == user.id,
+        ServiceRequest.business_unit_id.in_(brm_unit_ids(user)),
+    ))
 
 
 @operation(
@@ -165,19 +165,15 @@ def create_request():
     category = categories.get(data.category)
     if category is None:
         raise ApiError(422, fields={"category": "Choose one of: " + ", ".join(categories) + "."})
-    stored_key = f"api:{key}" if key else None
-    if stored_key:
-        existing = services.find_by_idempotency_key(current_user, stored_key)
-        if existing is not None:
-            return _replayed(existing, data, category)
     service_request, created = services.file_request(
         current_user,
         services.NewRequest(
             title=data.title, description=data.description, category=category,
-            impact=data.impact, urgency=data.urgency, idempotency_key=stored_key,
+            impact=data.impact, urgency=data.urgency,
+            idempotency_key=f"api:{key}" if key else None,
         ),
     )
-    if not created:  # the same key won a race a moment ago
+    if not created:  # filed before with this key (or it won a race a moment ago)
         return _replayed(service_request, data, category)
     db.session.commit()
     return detail_response(service_request, 201, Location=_location(service_request))

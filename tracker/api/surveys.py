@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.api import schemas
 from tracker.api.blueprint import operation
@@ -18,7 +17,8 @@ from tracker.api.parsing import query
 from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.feedback import stats
-from tracker.models import BusinessUnit, Role
+from tracker.models import Role
+from tracker.relationships.access import brm_unit_ids
 
 TAG = "Satisfaction"
 
@@ -56,8 +56,7 @@ def survey_summary():
     since = now - timedelta(days=params.days) if params.days else None
     units = stats.by_unit(now, since)
     if not staff:
-        managed = select(BusinessUnit.id).where(BusinessUnit.brm_id == user.id)
-        mine = set(db.session.scalars(managed))
+        mine = set(db.session.scalars(brm_unit_ids(user)))
         units = [row for row in units if row.key in mine]
     return schemas.SurveySummary(
         generated_at=now, since=since, min_answers_for_a_person=stats.MIN_ANSWERS_FOR_A_PERSON,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -14,6 +14,13 @@ from tracker.models.requests import parse_id
 def is_brm_of(user: User, unit: BusinessUnit) -> bool:
     """Named as the unit's BRM and still holding the role (a former BRM has no access)."""
     return unit.brm_id == user.id and user.has_role(Role.BRM)
+
+
+def brm_unit_ids(user: User) -> Select:
+    """The ids of the units this person manages as BRM (none once the role is gone)."""
+    if not user.has_role(Role.BRM):
+        return select(BusinessUnit.id).where(false())
+    return select(BusinessUnit.id).where(BusinessUnit.brm_id == user.id)
 
 
 def can_view_unit(user: User, unit: BusinessUnit) -> bool:

@@ -9,24 +9,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.extensions import db
-from tracker.models import BusinessUnit, Role, ShadowTool, ToolAdoption, ToolStatus, User
+from tracker.models import BusinessUnit, ShadowTool, ToolAdoption, ToolStatus, User
 from tracker.models.requests import parse_id
+from tracker.relationships.access import brm_unit_ids
 from tracker.shadow_it.risk import TIERS
 
 SORTS = ("risk", "name", "renewal", "cost", "newest")
 HIGH_TIERS = ("high", "critical")
 UNREVIEWED = (ToolStatus.REGISTERED.value, ToolStatus.UNDER_REVIEW.value)
-
-
-def brm_unit_ids(user: User) -> Select:
-    """The units this person manages as BRM (none once the role is gone)."""
-    if not user.has_role(Role.BRM):
-        return select(BusinessUnit.id).where(false())
-    return select(BusinessUnit.id).where(BusinessUnit.brm_id == user.id)
 
 
 def visible_tools(user: User) -> Select:
