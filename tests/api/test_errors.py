@@ -87,6 +87,25 @@ def test_a_stale_change_is_a_json_409(make, api):
     assert error_of(response)["code"] == "version_conflict"
 
 
+def test_a_row_changed_under_a_write_is_a_json_409(app, api, monkeypatch):
+    """The ORM's own version check (StaleDataError) answers like a stale `version`."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tracker.api import units
+
+    def changed_meanwhile(_user):
+        raise StaleDataError("UPDATE statement on table 'business_units' matched 0 rows")
+
+    monkeypatch.setattr(units, "visible_units", changed_meanwhile)
+    response = api.get("/units")
+    assert response.status_code == 409
+    error = error_of(response)
+    assert error["code"] == "version_conflict"
+    assert error["message"] == ("Someone else changed this at the same moment. "
+                                "Fetch it and try again.")
+    assert "matched 0 rows" not in response.get_data(as_text=True)
+
+
 def test_an_unexpected_failure_is_a_json_500_without_details(app, api, monkeypatch):
     from tracker.api import units
 

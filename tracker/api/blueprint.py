@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from tracker.api.auth import audit_refused, identify, unauthorized_headers
 from tracker.api.errors import ApiError, error_response, http_error_response
 from tracker.api.schemas import Error
-from tracker.extensions import csrf, db
+from tracker.extensions import csrf
 from tracker.web.audit import audit_denied
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -120,16 +119,6 @@ def api_error(exc: ApiError):
     if exc.status in (403, 404):
         audit_denied(exc.status, exc.code)
     return error_response(exc)
-
-
-@bp.errorhandler(StaleDataError)
-def changed_meanwhile(_exc):
-    # Someone else's change landed between reading the row and writing it back.
-    db.session.rollback()
-    return error_response(
-        ApiError(409, "Someone else changed this at the same moment. Fetch it and try again.",
-                 code="version_conflict")
-    )
 
 
 @bp.errorhandler(HTTPException)

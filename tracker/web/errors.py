@@ -103,7 +103,10 @@ def stale_write(_exc: StaleDataError):
     """Someone else changed the row between our read and our write: 409, nothing stored."""
     _discard_transaction()
     if is_api_request():
-        return error_response(ApiError(409, code="version_conflict"))
+        return error_response(ApiError(
+            409, "Someone else changed this at the same moment. Fetch it and try again.",
+            code="version_conflict",
+        ))
     return error_page(409)
 
 
