@@ -59,6 +59,7 @@ def test_the_same_tool_is_a_409_unless_it_really_is_another(app, make, caller):
         ({"name": "x" * 121}, "name"),
         ({"name": "Tab\tname"}, "name"),
         ({"url": "https://[unclosed"}, "url"),
+        ({"url": "https://" + "a" * 250 + ".example"}, "url"),  # as the web form refuses
         ({"purpose": "x" * 5001}, "purpose"),
         ({"user_count": 0}, "user_count"),
         ({"user_count": "12"}, "user_count"),

@@ -7,8 +7,6 @@ IT about a tool; the risk tier is worked out as on the web.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -50,17 +48,6 @@ def list_tools():
     return schemas.ToolList(data=[show.tool(tool) for tool in tools]).model_dump(mode="json")
 
 
-def _web_address_problem(url: str) -> str | None:
-    text = url.strip()
-    if not text:
-        return None
-    try:
-        urlsplit(text if "://" in text else "https://" + text).hostname  # noqa: B018
-    except ValueError:
-        return "That doesn't look like a web address. Something like example.com is enough."
-    return None
-
-
 def _unmet_request_id(reference: str | None) -> int | None:
     if reference is None:
         return None
@@ -83,7 +70,7 @@ def register_tool():
     web domain is answered with 409 `duplicate`; send `"different_tool": true` if it
     really is another tool."""
     data = json_body(schemas.NewTool)
-    problem = _web_address_problem(data.url)
+    problem = services.web_address_problem(data.url)
     if problem is not None:
         raise ApiError(422, fields={"url": problem})
     unmet = _unmet_request_id(data.unmet_request)

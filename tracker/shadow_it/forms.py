@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,7 +23,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from tracker.models import ToolStatus
-from tracker.shadow_it.services import DOMAIN_MAX
+from tracker.shadow_it.services import web_address_problem
 from tracker.web.forms import FiniteDecimalField, RapportForm
 
 PAYER_CHOICES = [
@@ -65,18 +63,9 @@ class ToolForm(RapportForm):
     )
 
     def validate_url(self, field) -> None:
-        text = (field.data or "").strip()
-        if not text:
-            return
-        try:
-            host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
-        except ValueError:
-            host = None
-        # No real web domain is that long (and the registry keeps at most 200 characters).
-        if host is None or len(host) > DOMAIN_MAX:
-            raise ValidationError(
-                "That doesn't look like a web address. Something like example.com is enough."
-            )
+        problem = web_address_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem)
 
     purpose = TextAreaField(
         "What does your team use it for?",

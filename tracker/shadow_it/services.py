@@ -72,6 +72,22 @@ def domain_of(url: str) -> str:
     return host.removeprefix("www.")[:DOMAIN_MAX]
 
 
+NOT_A_WEB_ADDRESS = "That doesn't look like a web address. Something like example.com is enough."
+
+
+def web_address_problem(url: str) -> str | None:
+    """Why a typed web address can't be kept, or None (an empty one is fine)."""
+    text = url.strip()
+    if not text:
+        return None
+    try:
+        host = urlsplit(text if "://" in text else "https://" + text).hostname or ""
+    except ValueError:
+        return NOT_A_WEB_ADDRESS
+    # No real web domain is that long (and the registry keeps at most DOMAIN_MAX characters).
+    return NOT_A_WEB_ADDRESS if len(host) > DOMAIN_MAX else None
+
+
 def find_duplicate(name: str, url: str) -> ShadowTool | None:
     """An already registered tool with the same name or web domain, if any."""
     conditions = [ShadowTool.name_key == name_key(name)]
