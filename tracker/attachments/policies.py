@@ -1,8 +1,8 @@
-"""Who may see and remove attached files."""
+"""Who may see attached files (removing them is for administrators: see views.py)."""
 
 from __future__ import annotations
 
-from tracker.models import Attachment, Role, User
+from tracker.models import Attachment, User
 from tracker.service_requests.policies import can_see_internal
 
 
@@ -12,8 +12,3 @@ def can_see_attachment(user: User, attachment: Attachment) -> bool:
     The request itself is checked first, by the request's load-or-404.
     """
     return not attachment.internal or can_see_internal(user)
-
-
-def can_remove_attachments(user: User) -> bool:
-    """Administrators remove a request's files (data protection)."""
-    return user.is_authenticated and user.has_role(Role.ADMIN)
